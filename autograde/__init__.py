@@ -1,0 +1,1 @@
+"""mlassess grading engine: build releases, grade submissions, report."""

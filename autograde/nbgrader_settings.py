@@ -1,0 +1,30 @@
+"""The nbgrader configuration the kit grades with, shared by `nbgrader_config.py`
+and by `mlassess`, so both paths score a submission identically."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from traitlets.config import Config
+
+# Authoring files that stay with the source and never reach a release or a
+# submission's graded copy: fixtures hold full solutions.
+AUTHOR_ONLY = ["fixtures", "task.yaml", "hidden"]
+
+
+def kit_config(course: Path, assignments: Path) -> Config:
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.preprocessors import Execute
+
+    from autograde.preprocessors import StderrIsNotFailure
+
+    c = Config()
+    c.CourseDirectory.root = str(course)
+    # nbgrader joins root with source_directory: an absolute path wins.
+    c.CourseDirectory.source_directory = str(assignments)
+    c.CourseDirectory.ignore = CourseDirectory.class_traits()["ignore"].default() + AUTHOR_ONLY
+
+    steps = Autograde.class_traits()["autograde_preprocessors"].default()
+    steps.insert(steps.index(Execute) + 1, StderrIsNotFailure)
+    c.Autograde.autograde_preprocessors = steps
+    return c

@@ -1,0 +1,142 @@
+"""A task as its author wrote it: `assignments/<name>/` with one nbgrader source
+notebook, `task.yaml` (skills per graded item, budgets, fixture expectations)
+and `fixtures/` (submissions the kit grades to prove the task's own grading)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import yaml
+from nbgrader.utils import is_grade, is_solution
+
+SKILLS = ("data", "modeling", "evaluation", "monitoring", "mlops")
+DIMENSIONS = ("correctness", "reproducibility", "robustness", "judgement")
+
+
+class TaskError(ValueError):
+    """A task folder an author must fix before the kit can use it."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One gradable cell: an autograded test cell or a manually graded answer."""
+
+    grade_id: str
+    points: float
+    automatic: bool
+    skill: str | None
+    dimension: str | None
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """A known submission and the automatic items it must fail (none: full marks)."""
+
+    path: Path
+    fails: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+@dataclass
+class Task:
+    name: str
+    folder: Path
+    notebook: Path
+    items: list[Item]
+    fixtures: list[Fixture]
+    runtime_budget_s: float
+    time_budget_minutes: int | None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def auto_max(self) -> float:
+        return sum(item.points for item in self.items if item.automatic)
+
+    @property
+    def max_score(self) -> float:
+        return sum(item.points for item in self.items)
+
+    @property
+    def skills(self) -> list[str]:
+        return sorted({item.skill for item in self.items if item.skill})
+
+    @classmethod
+    def load(cls, folder: Path) -> "Task":
+        folder = Path(folder).resolve()
+        meta_path = folder / "task.yaml"
+        if not meta_path.is_file():
+            raise TaskError(f"{folder}: no task.yaml")
+        try:
+            meta = yaml.safe_load(meta_path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise TaskError(f"{meta_path}: not valid YAML: {exc}") from exc
+        if not isinstance(meta, dict):
+            raise TaskError(f"{meta_path}: expected a mapping of settings")
+
+        notebooks = sorted(folder.glob("*.ipynb"))
+        if len(notebooks) != 1:
+            raise TaskError(f"{folder}: expected exactly one source notebook, found {len(notebooks)}")
+        notebook = notebooks[0]
+
+        problems: list[str] = []
+        tags = meta.get("items") or {}
+        items = [_item(cell, tags, problems) for cell in nbformat.read(notebook, as_version=4).cells if is_grade(cell)]
+        for unknown in sorted(set(tags) - {item.grade_id for item in items}):
+            problems.append(f"task.yaml tags item '{unknown}', which the notebook does not have")
+        if not items:
+            problems.append("the notebook has no graded cells")
+
+        automatic = {item.grade_id for item in items if item.automatic}
+        fixtures = []
+        for file_name, expect in sorted((meta.get("fixtures") or {}).items()):
+            fails = frozenset((expect or {}).get("fails") or [])
+            for unknown in sorted(fails - automatic):
+                problems.append(f"fixture {file_name} expects to fail '{unknown}', not an automatic item")
+            path = folder / "fixtures" / file_name
+            if not path.is_file():
+                problems.append(f"fixture {file_name} is listed in task.yaml but missing from fixtures/")
+            fixtures.append(Fixture(path, fails))
+        listed = {f.path.name for f in fixtures}
+        for stray in sorted(p.name for p in (folder / "fixtures").glob("*.ipynb") if p.name not in listed):
+            problems.append(f"fixtures/{stray} has no expectation in task.yaml")
+        if not any(not f.fails for f in fixtures):
+            problems.append("no alternative correct solution among the fixtures (one must expect full marks)")
+        if not any(f.fails for f in fixtures):
+            problems.append("no typical-mistake fixture (one must expect to fail named items)")
+
+        return cls(
+            name=folder.name,
+            folder=folder,
+            notebook=notebook,
+            items=items,
+            fixtures=fixtures,
+            runtime_budget_s=float(meta.get("runtime_budget_s", 60)),
+            time_budget_minutes=meta.get("time_budget_minutes"),
+            problems=problems,
+        )
+
+
+def _item(cell, tags: dict, problems: list[str]) -> Item:
+    grade_id = cell.metadata["nbgrader"]["grade_id"]
+    tag = tags.get(grade_id) or {}
+    skill, dimension = tag.get("skill"), tag.get("dimension")
+    if skill not in SKILLS:
+        problems.append(f"item '{grade_id}' needs a skill tag, one of {', '.join(SKILLS)} (task.yaml items)")
+    if dimension not in DIMENSIONS:
+        problems.append(f"item '{grade_id}' needs a dimension tag, one of {', '.join(DIMENSIONS)} (task.yaml items)")
+    return Item(
+        grade_id=grade_id,
+        points=float(cell.metadata["nbgrader"]["points"]),
+        automatic=not is_solution(cell),
+        skill=skill,
+        dimension=dimension,
+    )
+
+
+def discover(assignments: Path) -> list[Task]:
+    """Every task folder (one holding a task.yaml) under `assignments`, by name."""
+    return [Task.load(p.parent) for p in sorted(Path(assignments).glob("*/task.yaml"))]

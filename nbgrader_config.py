@@ -1,0 +1,9 @@
+# nbgrader reads this file when run from the repository root, so that
+# `nbgrader generate_assignment TASK` and `nbgrader autograde TASK` need no flags.
+# Move the course directory with MLASSESS_COURSE, the tasks with MLASSESS_ASSIGNMENTS.
+from autograde.nbgrader_settings import kit_config
+from autograde.settings import assignments_root, course_root
+
+course_root().mkdir(parents=True, exist_ok=True)  # nbgrader chdirs into it
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+c.merge(kit_config(course_root(), assignments_root()))
