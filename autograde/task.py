@@ -140,3 +140,16 @@ def _item(cell, tags: dict, problems: list[str]) -> Item:
 def discover(assignments: Path) -> list[Task]:
     """Every task folder (one holding a task.yaml) under `assignments`, by name."""
     return [Task.load(p.parent) for p in sorted(Path(assignments).glob("*/task.yaml"))]
+
+
+def select(assignments: Path, names: list[str] | None = None) -> list[Task]:
+    """The named tasks (all when none are named); an unknown name is an error."""
+    tasks = discover(assignments)
+    if not names:
+        return tasks
+    by_name = {t.name: t for t in tasks}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise TaskError(f"no task named {', '.join(unknown)} under {assignments} "
+                        f"(tasks: {', '.join(by_name) or 'none'})")
+    return [by_name[n] for n in names]

@@ -1,0 +1,151 @@
+"""mlassess: build releases, validate tasks, grade a cohort, run the demo."""
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from autograde import settings
+from autograde.task import Task, TaskError, select
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+out = Console()
+err = Console(stderr=True)
+
+CourseOpt = Annotated[Path, typer.Option("--course", help="nbgrader course directory [env MLASSESS_COURSE, default course/]",
+                                         default_factory=settings.course_root, show_default=False)]
+AssignmentsOpt = Annotated[Path, typer.Option("--assignments", help="folder of task sources [env MLASSESS_ASSIGNMENTS, default assignments/]",
+                                              default_factory=settings.assignments_root, show_default=False)]
+TasksArg = Annotated[Optional[list[str]], typer.Argument(help="task names; all tasks when omitted", show_default=False)]
+
+# nbgrader's gradebook code trips SQLAlchemy warnings that say nothing to a grader.
+warnings.filterwarnings("ignore", module="nbgrader")
+
+
+def _fail(message: str, code: int = 2):
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _select(assignments: Path, names: list[str] | None) -> list[Task]:
+    try:
+        tasks = select(assignments, names)
+    except TaskError as exc:
+        _fail(str(exc))
+    if not tasks:
+        _fail(f"no tasks (folders with a task.yaml) under {assignments}")
+    return tasks
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TextColumn("{task.fields[note]}"), console=err, transient=False)
+
+
+def _build(course, tasks: list[Task]) -> None:
+    from autograde.build import BuildError, build_task
+
+    for task in tasks:
+        try:
+            release = build_task(course, task)
+        except BuildError as exc:
+            _fail(str(exc), 1)
+        out.print(f"released {task.name} -> {release}", highlight=False)
+
+
+def _grade(course, tasks: list[Task]) -> list:
+    from autograde.cohort import grade_cohort
+    from autograde.export import write_grades_csv
+    from autograde.report import write_report
+
+    pending = course.submissions()
+    if not pending:
+        _fail(f"no submissions under {course.root / 'submitted'} (expected submitted/<candidate>/<task>/)")
+    with _progress() as progress:
+        bar = progress.add_task("grading", total=len(pending), note="")
+        failures = 0
+
+        def done(graded) -> None:
+            nonlocal failures
+            failures += graded.status != "graded"
+            progress.update(bar, advance=1, note=f"{failures} failed" if failures else "")
+
+        results = grade_cohort(course, tasks, on_done=done)
+    for g in results:
+        if g.status != "graded":
+            err.print(f"[yellow]{g.candidate}/{g.task}: {g.status}: {g.reason}[/yellow]", highlight=False)
+    grades = write_grades_csv(results, course.root / "grades.csv")
+    report = write_report(results, course.root / "report.html")
+    out.print(f"graded {len(results)} submission(s)\ngrades: {grades}\nreport: {report}", highlight=False)
+    return results
+
+
+@app.command()
+def build(tasks: TasksArg = None, course: CourseOpt = ..., assignments: AssignmentsOpt = ...) -> None:
+    """Release every task (or the named ones) under COURSE/release/, refusing any release that leaks."""
+    from autograde.course import Course
+
+    _build(Course(course, assignments), _select(assignments, tasks))
+
+
+@app.command()
+def validate(tasks: TasksArg = None,
+             as_json: Annotated[bool, typer.Option("--json", help="print one JSON object with a `tasks` list")] = False,
+             assignments: AssignmentsOpt = ...) -> None:
+    """Grade each task's reference, blank release and fixtures; exit 1 when a task misses its bar."""
+    from autograde.validate import validate_task
+
+    selected = _select(assignments, tasks)
+    reports = []
+    with _progress() as progress:
+        bar = progress.add_task("validating", total=len(selected), note="")
+        for task in selected:
+            progress.update(bar, note=task.name)
+            reports.append(validate_task(task))
+            progress.advance(bar)
+    if as_json:
+        print(json.dumps({"tasks": [r.to_json() for r in reports]}, indent=2))
+    else:
+        table = Table("task", "reference", "blank", "runtime s", "fixtures ok", "leaks", "verdict")
+        for r in reports:
+            table.add_row(r.name, f"{r.reference_score:g}/{r.max_score:g}", f"{r.blank_score:g}",
+                          f"{r.runtime_s:.1f}", f"{sum(f.ok for f in r.fixtures)}/{len(r.fixtures)}",
+                          str(len(r.leaks)), "[green]pass[/green]" if r.passed else "[red]FAIL[/red]")
+        out.print(table)
+        for r in reports:
+            for problem in r.problems:
+                out.print(f"[red]{r.name}:[/red] {problem}", highlight=False)
+    if not all(r.passed for r in reports):
+        raise typer.Exit(1)
+
+
+@app.command()
+def grade(course: CourseOpt = ..., assignments: AssignmentsOpt = ...) -> None:
+    """Grade every submission under COURSE/submitted/<candidate>/<task>/, then write
+    COURSE/grades.csv and COURSE/report.html."""
+    from autograde.course import Course
+
+    _grade(Course(course, assignments), _select(assignments, None))
+
+
+@app.command()
+def demo(course: CourseOpt = ..., assignments: AssignmentsOpt = ...) -> None:
+    """Build every task, grade the bundled sample cohort, and print where the reports are."""
+    from autograde.course import Course
+    from autograde.demo import stage_sample_cohort
+    from autograde.task import discover
+
+    if not discover(assignments):
+        assignments = settings.REPO_ROOT / "tests" / "fixture_tasks"
+        out.print(f"no product tasks yet: the demo uses the engine's fixture task ({assignments})", highlight=False)
+    c = Course(course, assignments)
+    tasks = _select(assignments, None)
+    _build(c, tasks)
+    out.print(f"staged {stage_sample_cohort(c, tasks)} sample submission(s) under {c.root / 'submitted'}", highlight=False)
+    _grade(c, tasks)

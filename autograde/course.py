@@ -1,0 +1,58 @@
+"""An nbgrader course directory and the nbgrader API over it, configured the
+way `nbgrader_config.py` configures the command line."""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+
+from autograde.nbgrader_settings import kit_config
+from autograde.task import Task, select
+
+
+class Course:
+    def __init__(self, root: Path, assignments: Path):
+        self.root = Path(root).resolve()
+        self.assignments = Path(assignments).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.config = kit_config(self.root, self.assignments)
+        _put_own_tools_on_path()
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    def tasks(self, names: list[str] | None = None) -> list[Task]:
+        return select(self.assignments, names)
+
+    def release_dir(self, task: str) -> Path:
+        return self.root / "release" / task
+
+    def submitted_dir(self, candidate: str, task: str) -> Path:
+        return self.root / "submitted" / candidate / task
+
+    def autograded_dir(self, candidate: str, task: str) -> Path:
+        return self.root / "autograded" / candidate / task
+
+    def submissions(self) -> list[tuple[str, str]]:
+        """(candidate, task) for every folder under submitted/, in a stable order."""
+        return sorted((p.parent.name, p.name) for p in (self.root / "submitted").glob("*/*") if p.is_dir())
+
+    def run(self, verb: str, *args) -> dict:
+        """Run one nbgrader API verb (generate_assignment, autograde...); nbgrader
+        changes directory while it works, so the caller's directory is restored."""
+        api = NbGraderAPI(coursedir=CourseDirectory(config=self.config), config=self.config)
+        with contextlib.chdir(os.getcwd()):
+            return getattr(api, verb)(*args)
+
+
+def _put_own_tools_on_path() -> None:
+    """nbgrader shells out to `alembic` for its gradebook: find the one installed
+    beside this interpreter even when the virtual environment is not activated."""
+    tools = str(Path(sys.executable).parent)
+    if tools not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = tools + os.pathsep + os.environ.get("PATH", "")

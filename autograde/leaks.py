@@ -1,0 +1,59 @@
+"""Finds solution or hidden-test text that reached a release.
+
+A line leaks when it sits inside a solution, hidden-test or mark-scheme region
+of the source (or a solution cell nbgrader replaces whole), does not also appear
+outside those regions, and can be read in the release."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+from nbgrader.utils import is_solution
+
+from autograde.nbgrader_settings import AUTHOR_ONLY
+from autograde.task import Task
+
+MARKER = re.compile(r"(BEGIN|END) (SOLUTION|HIDDEN TESTS|MARK SCHEME)")
+REGION_START = re.compile(r"BEGIN (SOLUTION|HIDDEN TESTS|MARK SCHEME)")
+REGION_END = re.compile(r"END (SOLUTION|HIDDEN TESTS|MARK SCHEME)")
+MIN_LINE = 12  # shorter lines ("return x", "pass") are too common to call a leak
+
+
+def _split_source(notebook: Path) -> tuple[set[str], set[str]]:
+    hidden, public = set(), set()
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        lines = cell.source.splitlines()
+        whole_cell_hidden = is_solution(cell) and not any(REGION_START.search(x) for x in lines)
+        inside = False
+        for line in lines:
+            text = line.strip()
+            if REGION_START.search(text):
+                inside = True
+            elif REGION_END.search(text):
+                inside = False
+            elif text:
+                (hidden if inside or whole_cell_hidden else public).add(text)
+    return hidden, public
+
+
+def _release_lines(release_dir: Path) -> dict[str, set[str]]:
+    lines = {}
+    for path in sorted(release_dir.rglob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        lines[path.name] = {x.strip() for cell in nb.cells for x in cell.source.splitlines()}
+    return lines
+
+
+def find_leaks(task: Task, release_dir: Path) -> list[str]:
+    leaks = [f"author-only '{name}' is in the release" for name in AUTHOR_ONLY if (release_dir / name).exists()]
+    for path in sorted(p for p in release_dir.rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("utf-8", errors="ignore")
+        for match in sorted({m.group(0) for m in MARKER.finditer(text)}):
+            leaks.append(f"{path.relative_to(release_dir)}: marker text '{match}'")
+    hidden, public = _split_source(task.notebook)
+    secret = {x for x in hidden - public if len(x) >= MIN_LINE and not MARKER.search(x)}
+    for name, lines in _release_lines(release_dir).items():
+        for line in sorted(secret & lines):
+            leaks.append(f"{name}: hidden line '{line}'")
+    return leaks

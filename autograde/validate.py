@@ -1,0 +1,106 @@
+"""Proves a task grades itself correctly: its reference solution, blank release
+and fixtures go through the same nbgrader path as candidates' work, in a
+scratch course, and each must score what the task says it scores."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from autograde.course import Course
+from autograde.grading import Graded, grade_submission
+from autograde.leaks import find_leaks
+from autograde.task import Task
+
+
+@dataclass
+class FixtureOutcome:
+    name: str
+    expected_fails: list[str]
+    actual_fails: list[str]
+    status: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "graded" and self.expected_fails == self.actual_fails
+
+
+@dataclass
+class TaskValidation:
+    name: str
+    reference_score: float = 0.0
+    max_score: float = 0.0
+    blank_score: float = 0.0
+    runtime_s: float = 0.0
+    runtime_budget_s: float = 0.0
+    leaks: list[str] = field(default_factory=list)
+    fixtures: list[FixtureOutcome] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["passed"] = self.passed
+        for outcome, fixture in zip(self.fixtures, data["fixtures"]):
+            fixture["ok"] = outcome.ok
+        return data
+
+
+def validate_task(task: Task) -> TaskValidation:
+    report = TaskValidation(task.name, max_score=task.auto_max, runtime_budget_s=task.runtime_budget_s)
+    report.problems.extend(task.problems)
+    with tempfile.TemporaryDirectory(prefix=f"mlassess-validate-{task.name}-") as scratch:
+        course = Course(Path(scratch) / "course", task.folder.parent)
+        built = course.run("generate_assignment", task.name)
+        if not built["success"]:
+            report.problems.append(f"nbgrader could not release the task: {_last_line(built)}")
+            return report
+        release = course.release_dir(task.name)
+        report.leaks = find_leaks(task, release)
+        report.problems.extend(f"leak: {leak}" for leak in report.leaks)
+
+        reference = _grade(course, task, "reference", task.notebook)
+        report.reference_score, report.runtime_s = reference.auto_score, round(reference.runtime_s, 2)
+        if reference.status != "graded" or reference.failed_items():
+            report.problems.append(
+                f"reference solution scores {reference.auto_score:g}/{task.auto_max:g}"
+                f" (fails {', '.join(sorted(reference.failed_items())) or reference.reason})")
+        if reference.runtime_s > task.runtime_budget_s:
+            report.problems.append(f"reference takes {reference.runtime_s:.1f} s, budget {task.runtime_budget_s:g} s")
+
+        blank = _grade(course, task, "blank", release / task.notebook.name)
+        report.blank_score = blank.auto_score
+        if blank.status != "graded":
+            report.problems.append(f"blank release does not grade cleanly: {blank.reason}")
+        elif blank.auto_score > 0:
+            passed = sorted({i.grade_id for i in blank.items if i.automatic} - blank.failed_items())
+            report.problems.append(f"blank release scores {blank.auto_score:g} (passes {', '.join(passed)})")
+
+        for fixture in task.fixtures:
+            if not fixture.path.is_file():
+                continue  # already reported by the task itself
+            graded = _grade(course, task, fixture.name, fixture.path)
+            outcome = FixtureOutcome(fixture.name, sorted(fixture.fails), sorted(graded.failed_items()), graded.status)
+            report.fixtures.append(outcome)
+            if not outcome.ok:
+                report.problems.append(
+                    f"fixture {fixture.name} should fail [{', '.join(outcome.expected_fails)}]"
+                    f" but fails [{', '.join(outcome.actual_fails)}]"
+                    + (f" ({graded.status}: {graded.reason})" if graded.status != "graded" else ""))
+    return report
+
+
+def _grade(course: Course, task: Task, candidate: str, notebook: Path) -> Graded:
+    """Submit `notebook` as a candidate would: the release's files plus their notebook."""
+    folder = course.submitted_dir(candidate, task.name)
+    shutil.copytree(course.release_dir(task.name), folder)
+    shutil.copyfile(notebook, folder / task.notebook.name)
+    return grade_submission(course, task, candidate)
+
+
+def _last_line(result: dict) -> str:
+    return (result.get("error") or result.get("log") or "unknown error").strip().splitlines()[-1]
