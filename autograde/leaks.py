@@ -1,8 +1,9 @@
 """Finds solution or hidden-test text that reached a release.
 
 A line leaks when it sits inside a solution, hidden-test or mark-scheme region
-of the source (or a solution cell nbgrader replaces whole), does not also appear
-outside those regions, and can be read in the release."""
+of the source (or a solution cell nbgrader replaces whole, or a region whose
+BEGIN marker is mistyped), does not also appear outside those regions, and can
+be read in the release."""
 from __future__ import annotations
 
 import re
@@ -23,17 +24,22 @@ MIN_LINE = 12  # shorter lines ("return x", "pass") are too common to call a lea
 def _split_source(notebook: Path) -> tuple[set[str], set[str]]:
     hidden, public = set(), set()
     for cell in nbformat.read(notebook, as_version=4).cells:
-        lines = cell.source.splitlines()
-        whole_cell_hidden = is_solution(cell) and not any(REGION_START.search(x) for x in lines)
-        inside = False
-        for line in lines:
-            text = line.strip()
+        lines = [x.strip() for x in cell.source.splitlines()]
+        solution = is_solution(cell)
+        whole_cell_hidden = solution and not any(REGION_START.search(x) for x in lines)
+        inside, since_boundary = False, []
+        for text in lines:
             if REGION_START.search(text):
-                inside = True
+                inside, since_boundary = True, []
             elif REGION_END.search(text):
-                inside = False
+                if not inside and solution:
+                    # an END with no BEGIN: the BEGIN is mistyped, so nbgrader keeps what came before
+                    hidden.update(since_boundary)
+                    public.difference_update(since_boundary)
+                inside, since_boundary = False, []
             elif text:
                 (hidden if inside or whole_cell_hidden else public).add(text)
+                since_boundary.append(text)
     return hidden, public
 
 

@@ -88,7 +88,7 @@ class ChurnParams:
 
 
 CENTRAL_PARAMS = ChurnParams(
-    intercept=-2.3,
+    intercept=-2.95,
     coefficients=MappingProxyType({
         "usage_minutes": -0.9,
         "support_tickets": 0.3,
@@ -302,11 +302,12 @@ def simulate_panel(rng: np.random.Generator, params: ChurnParams, n_customers: i
     idx = chosen[row_customer]
     month = snapshot_months[row_offset]
     snapshot_date = month_starts[month]
-    days_to_cancel = (cancel_date[idx] - snapshot_date).astype("timedelta64[D]").astype(np.float64)
+    has_cancelled = ~np.isnat(cancel_date[idx])
+    days_to_cancel = np.where(has_cancelled, (cancel_date[idx] - snapshot_date).astype(np.int64), -1)
     label = ((days_to_cancel > 0) & (days_to_cancel <= LABEL_HORIZON_DAYS)).astype(np.int64)
 
     domains = _company_domains(rng, 500)
-    domain_weights = 1.0 / np.arange(1, domains.size + 1) ** 0.8
+    domain_weights = 1.0 / np.arange(1, domains.size + 1) ** 0.5
     free_mail = (customers["plan"] == 0) & (rng.random(pool) < 0.7)
     domain = np.where(free_mail, rng.choice(np.array(FREE_MAIL_DOMAINS), size=pool),
                       rng.choice(domains, size=pool, p=domain_weights / domain_weights.sum()))
@@ -443,6 +444,15 @@ def make_scoring_features(clean: pd.DataFrame, rng: np.random.Generator, params:
     features = _messy_features(clean, rng, params)
     features["cancellation_reason"] = None
     return features
+
+
+def scoring_labels(clean: pd.DataFrame) -> pd.DataFrame:
+    """The true labels of scoring rows (no noise), keyed by customer and snapshot date."""
+    return pd.DataFrame({
+        "customer_id": clean["customer_id"].to_numpy(),
+        "snapshot_date": _iso(clean["snapshot_date"].to_numpy()),
+        LABEL: clean[LABEL].to_numpy(),
+    })
 
 
 # ---------------------------------------------------------------- independent snapshots

@@ -1,0 +1,44 @@
+# Two commands for a new grader or author: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+TASK   ?=
+MLFLOW_PORT ?= 5000
+
+.PHONY: setup demo test lab mlflow bench lock
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+demo: setup
+	$(BIN)/mlassess demo
+
+test: setup
+	$(BIN)/pytest -n auto
+
+# JupyterLab on the candidate releases (TASK=name opens one task's folder).
+lab: setup
+	$(BIN)/mlassess build $(TASK)
+	$(BIN)/jupyter lab --notebook-dir=course/release/$(TASK)
+
+# MLflow tracking server on 127.0.0.1:$(MLFLOW_PORT), SQLite store under mlflow/store/.
+mlflow: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" MLFLOW_PORT=$(MLFLOW_PORT) bash mlflow/serve.sh
+
+bench: setup
+	$(BIN)/python -m tests.benchmarks
+
+# Re-pin every dependency from requirements.in, then carry the pins into environment.yml.
+lock:
+	rm -rf /tmp/mlassess-lock && $(PYTHON) -m venv /tmp/mlassess-lock
+	/tmp/mlassess-lock/bin/pip install --quiet -r requirements.in
+	{ sed -n '1,2p' requirements.lock; /tmp/mlassess-lock/bin/pip freeze --exclude-editable | sed 's/+cpu$$//'; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	$(BIN)/python -m autograde.environment_file requirements.lock > environment.yml

@@ -1,0 +1,30 @@
+"""Shared set-up for the kit's tests: the engine's fixture task and scratch courses."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE_TASKS = REPO / "tests" / "fixture_tasks"
+FIXTURE_TASK = FIXTURE_TASKS / "standardize-features"
+BIN = Path(sys.executable).parent
+
+
+def run_tool(*args: str, env: dict | None = None, cwd: Path = REPO, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run a command of this virtual environment (mlassess, nbgrader...) as a user would."""
+    full_env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **(env or {})}
+    return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=cwd, env=full_env, text=True,
+                          capture_output=True, timeout=timeout)
+
+
+@pytest.fixture
+def tasks_copy(tmp_path: Path) -> Path:
+    """A private copy of the fixture tasks that a test may break."""
+    target = tmp_path / "assignments"
+    shutil.copytree(FIXTURE_TASKS, target)
+    return target
