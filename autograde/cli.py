@@ -15,8 +15,8 @@ from autograde import settings
 from autograde.task import Task, TaskError, select
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 CourseOpt = Annotated[Path, typer.Option("--course", help="nbgrader course directory [env MLASSESS_COURSE, default course/]",
                                          default_factory=settings.course_root, show_default=False)]

@@ -2,8 +2,11 @@
 from the gradebook, item by item."""
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
@@ -51,12 +54,31 @@ class Graded:
 
 def grade_submission(course: Course, task: Task, candidate: str) -> Graded:
     started = time.perf_counter()
-    result = course.run("autograde", task.name, candidate)
+    with _own_mlflow_store(course.autograded_dir(candidate, task.name)):
+        result = course.run("autograde", task.name, candidate)
     runtime = time.perf_counter() - started
     if not result["success"]:
         reason = (result.get("error") or result.get("log") or "autograde failed").strip().splitlines()[-1]
         return Graded(candidate, task.name, zero_scores(task), "error", reason, runtime)
     return Graded(candidate, task.name, _read_scores(course, task, candidate), "graded", "", runtime)
+
+
+@contextlib.contextmanager
+def _own_mlflow_store(folder: Path):
+    """Point the grading kernel's MLflow at a store inside the submission's graded
+    folder, whatever the grader's shell points at: no candidate sees or writes
+    another's runs, and the grader's own server stays out of reach."""
+    saved = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{folder / 'mlflow.db'}"
+    os.environ.pop("MLFLOW_REGISTRY_URI", None)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def zero_scores(task: Task) -> list[ItemScore]:

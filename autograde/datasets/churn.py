@@ -277,6 +277,8 @@ def simulate_panel(rng: np.random.Generator, params: ChurnParams, n_customers: i
         engagement[:, m] = (ENGAGEMENT_AUTOCORRELATION * engagement[:, m - 1]
                             + np.sqrt(1 - ENGAGEMENT_AUTOCORRELATION**2) * innovations[:, m])
     observed = _observe(rng, customers, engagement, _price_index(month_starts)[None, :], {})
+    days_since_signup = (month_starts[None, :] - signup_date[:, None]).astype(np.int64)
+    observed["days_since_login"] = np.clip(observed["days_since_login"], 0, np.maximum(days_since_signup, 0))
     tenure = months[None, :] - signup_month[:, None]
     logit = hazard_logit(
         params, customers["plan"][:, None], customers["channel"][:, None], customers["seats"][:, None],
@@ -463,14 +465,16 @@ def sample_snapshots(rng: np.random.Generator, n: int, params: ChurnParams, when
     """n independent customer snapshots on `when`, clean and typed, without labels.
 
     Same feature model as the panel, with engagement at its stationary N(0, 1) and
-    tenure ~ 1 + Exponential(mean 18 months). `covariate_shift` maps a feature to a
+    tenure ~ 1 + Exponential(mean 18 months), capped at the product's age (launched
+    January 2019). `covariate_shift` maps a feature to a
     shift of its own distribution; plan and acquisition_channel shifts raise the
     log-odds of "basic" and "paid_search" (features drawn from them follow).
     """
     shift = dict(covariate_shift or {})
     customers = _draw_customers(rng, n, params, plan_tilt=shift.pop("plan", 0.0),
                                 paid_search_tilt=shift.pop("acquisition_channel", 0.0))
-    tenure = 1 + np.floor(rng.exponential(18.0, n)).astype(np.int64)
+    product_age_months = (when.year - FIRST_MONTH.year) * 12 + when.month - FIRST_MONTH.month
+    tenure = np.minimum(1 + np.floor(rng.exponential(18.0, n)).astype(np.int64), product_age_months)
     observed = _observe(rng, customers, rng.standard_normal(n), _price_index(when), shift)
     return pd.DataFrame({
         "plan": np.array(PLANS)[customers["plan"]],
