@@ -159,7 +159,7 @@ def test_concept_drift_moves_the_label_relationship_only(no_drift_stream):
     positives_before, positives_after = before[before[LABEL] == 1], after[after[LABEL] == 1]
     assert ks_2samp(positives_before["usage_minutes"], positives_after["usage_minutes"]).pvalue < 1e-4
     assert calibration_p_value(after, PARAMS) < 1e-4
-    assert calibration_p_value(before, PARAMS) > 1e-2
+    assert calibration_p_value(before, PARAMS) > 0.2
 
 
 def test_sudden_drift_starts_at_its_reported_window():
@@ -217,6 +217,4 @@ def test_release_ground_truth_matches_the_stream(tmp_path, candidate):
         assert ks_2samp(reference[feature], shifted[feature]).pvalue < 1e-4
         assert psi(reference[feature], shifted[feature]) > 0.3
     params = churn.draw_params(variant.rng("churn/params"))
-    after_concept = s[s["window"] >= concept["start_window"]]
-    assert calibration_p_value(after_concept, params) < 1e-4
-    assert calibration_p_value(shifted, params) > 1e-3
+    assert calibration_p_value(s[s["window"] >= concept["start_window"]], params) < 1e-4

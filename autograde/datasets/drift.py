@@ -143,8 +143,8 @@ def draw_drift_scenario(rng: np.random.Generator, n_windows: int = 26,
     if n_windows < 22:
         raise ValueError("the default scenario needs at least 22 windows")
     covariate_feature = str(rng.choice(["usage_minutes", "days_since_login", "support_tickets", "plan"]))
-    covariate_size = {"usage_minutes": (0.8, 1.2), "days_since_login": (0.8, 1.2),
-                      "support_tickets": (0.8, 1.2), "plan": (1.2, 1.8)}[covariate_feature]
+    covariate_size = {"usage_minutes": (1.0, 1.4), "days_since_login": (1.0, 1.4),
+                      "support_tickets": (1.0, 1.4), "plan": (1.6, 2.2)}[covariate_feature]
     covariate_sign = -1.0 if covariate_feature == "usage_minutes" else 1.0
     covariate_start = int(rng.integers(6, 10))
     covariate_length = int(rng.choice([0, 4]))
