@@ -33,6 +33,7 @@ mlflow: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" MLFLOW_PORT=$(MLFLOW_PORT) bash mlflow/serve.sh
 
 bench: setup
+	$(BIN)/python tests/benchmarks/data_generation.py
 	$(BIN)/python tests/benchmarks/grading_cost.py
 
 # Re-pin every dependency from requirements.in, then carry the pins into environment.yml.

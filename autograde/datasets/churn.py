@@ -21,7 +21,7 @@ documents every number used here.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from types import MappingProxyType
 from typing import Mapping
 
@@ -159,7 +159,10 @@ def _draw_customers(rng: np.random.Generator, n: int, params: ChurnParams, plan_
 
 def _observe(rng: np.random.Generator, customers: Mapping[str, np.ndarray], engagement: np.ndarray,
              price_index: np.ndarray | float, shift: Mapping[str, float]) -> dict[str, np.ndarray]:
-    """One month of observed behaviour, driven by the latent engagement (mean 0, sd 1).
+    """Observed monthly behaviour, driven by the latent engagement (mean 0, sd 1).
+
+    `engagement` has shape (customers,) or (customers, months); customer attributes
+    broadcast along the month axis.
 
     `shift` moves a feature's own distribution (covariate shift): log-scale location for
     usage_minutes, monthly_charges and days_since_login, log-rate for support_tickets.
@@ -466,9 +469,9 @@ def sample_snapshots(rng: np.random.Generator, n: int, params: ChurnParams, when
 
     Same feature model as the panel, with engagement at its stationary N(0, 1) and
     tenure ~ 1 + Exponential(mean 18 months), capped at the product's age (launched
-    January 2019). `covariate_shift` maps a feature to a
-    shift of its own distribution; plan and acquisition_channel shifts raise the
-    log-odds of "basic" and "paid_search" (features drawn from them follow).
+    January 2019). `covariate_shift` maps a feature to a shift of its own distribution;
+    plan and acquisition_channel shifts raise the log-odds of "basic" and "paid_search"
+    (features drawn from them follow).
     """
     shift = dict(covariate_shift or {})
     customers = _draw_customers(rng, n, params, plan_tilt=shift.pop("plan", 0.0),

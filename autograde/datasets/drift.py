@@ -109,6 +109,7 @@ def make_stream(rng: np.random.Generator, params: churn.ChurnParams, events: lis
 
 def _window(rng: np.random.Generator, params: churn.ChurnParams, events: list[DriftEvent], day: date,
             n: int) -> pd.DataFrame:
+    """n labelled snapshots drawn with every event at its weight on `day`."""
     covariate_shift: dict[str, float] = {}
     coefficient_shift: dict[str, float] = {}
     prior_log_odds = 0.0
@@ -116,9 +117,12 @@ def _window(rng: np.random.Generator, params: churn.ChurnParams, events: list[Dr
         amount = event.magnitude * event.weight_at(day)
         if event.kind == "prior":
             prior_log_odds += amount
-        target = covariate_shift if event.kind == "covariate" else coefficient_shift
-        for feature in event.features:
-            target[feature] = target.get(feature, 0.0) + amount
+        elif event.kind == "covariate":
+            for feature in event.features:
+                covariate_shift[feature] = covariate_shift.get(feature, 0.0) + amount
+        else:
+            for feature in event.features:
+                coefficient_shift[feature] = coefficient_shift.get(feature, 0.0) + amount
 
     # Keep positives with probability min(1, e^s) and negatives with min(1, e^-s):
     # the label odds move by e^s and P(x|y) is untouched.
