@@ -2,6 +2,7 @@
 and by `mlassess`, so both paths score a submission identically."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from traitlets.config import Config
@@ -14,9 +15,10 @@ AUTHOR_ONLY = ["fixtures", "task.yaml", "hidden"]
 def kit_config(course: Path, assignments: Path) -> Config:
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
-    from nbgrader.preprocessors import Execute
+    from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, Execute
 
-    from autograde.preprocessors import StderrIsNotFailure
+    from autograde.preprocessors import ExecuteInTwoKernels, RebuildFromRelease, StderrIsNotFailure
+    from autograde.sandbox import UNSAFE_ENV
 
     c = Config()
     c.CourseDirectory.root = str(course)
@@ -24,7 +26,11 @@ def kit_config(course: Path, assignments: Path) -> Config:
     c.CourseDirectory.source_directory = str(assignments)
     c.CourseDirectory.ignore = CourseDirectory.class_traits()["ignore"].default() + AUTHOR_ONLY
 
+    # The graded notebook is rebuilt from the release: nbgrader's own overwrite and
+    # de-duplication steps are subsumed by it.
+    c.Autograde.sanitize_preprocessors = [ClearOutput, RebuildFromRelease, CheckCellMetadata]
     steps = Autograde.class_traits()["autograde_preprocessors"].default()
-    steps.insert(steps.index(Execute) + 1, StderrIsNotFailure)
+    steps[steps.index(Execute):steps.index(Execute) + 1] = [ExecuteInTwoKernels, StderrIsNotFailure]
     c.Autograde.autograde_preprocessors = steps
+    c.ExecuteInTwoKernels.allow_unsandboxed = os.environ.get(UNSAFE_ENV) == "1"
     return c

@@ -1,0 +1,1 @@
+"""The bridge between the trusted test kernel and the candidate kernel."""

@@ -1,0 +1,170 @@
+"""The two kernels a notebook is graded with: the candidate's, sandboxed, and the
+trusted one that runs test cells. Both talk over unix sockets (IPC transport),
+which cross the sandbox's network isolation where TCP cannot."""
+from __future__ import annotations
+
+import inspect
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async
+from nbclient import NotebookClient
+from nbformat import NotebookNode
+
+from autograde.bridge import candidate_side, codec
+from autograde.sandbox import INSIDE_WORKDIR, Limits, ResourceGroup, sandbox_command
+
+KIT_PACKAGE = Path(__file__).resolve().parent
+BRIDGE_NAME = "__mlassess_bridge__"
+RUNNER_NAME = "__mlassess_runner__"
+
+
+class WrappedKernelManager(AsyncKernelManager):
+    """A kernel whose command line is passed through `wrap` (the sandbox) before launch."""
+
+    def __init__(self, wrap, **kwargs):
+        super().__init__(**kwargs)
+        self._wrap = wrap
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return self._wrap(super().format_kernel_cmd(extra_arguments))
+
+
+class CappedClient(NotebookClient):
+    """nbclient, keeping at most `output_kb` of output per cell: endless prints and
+    giant lines stop costing the grader memory, and the cut is said in the output."""
+
+    output_kb = 1024
+
+    def output(self, outs, msg, display_id, cell_index):
+        used = self._used.get(cell_index, 0) if hasattr(self, "_used") else 0
+        size = len(str(msg["content"]))
+        self._used = getattr(self, "_used", {})
+        self._used[cell_index] = used + size
+        cap = self.output_kb * 1024
+        if used + size <= cap:
+            return super().output(outs, msg, display_id, cell_index)
+        if used <= cap:
+            outs.append(NotebookNode(output_type="stream", name="stdout",
+                                     text=f"\n[output cut: over {self.output_kb} KB in one cell]\n"))
+        return None
+
+
+class KernelPair:
+    """Starts both kernels for one notebook and stops them, and everything they
+    started, afterwards."""
+
+    def __init__(self, nb: NotebookNode, scratch: Path, trusted_dir: Path, limits: Limits,
+                 sandboxed: bool, gpu: bool, env: dict[str, str]):
+        self.limits, self.sandboxed = limits, sandboxed
+        self.sockets = Path(tempfile.mkdtemp(prefix="mlassess-kernels-"))
+        (self.sockets / "candidate").mkdir()
+        (self.sockets / "trusted").mkdir()
+        self.groups = [ResourceGroup(limits.memory_mb, limits.processes) for _ in range(2)] if sandboxed else []
+        self.scratch, self.trusted_dir = scratch, trusted_dir
+
+        def candidate_wrap(cmd):
+            return sandbox_command(cmd, workdir=scratch, binds_rw=[self.sockets / "candidate"], binds_ro=[],
+                                   limits=limits, group=self.groups[0], gpu=gpu) if sandboxed else cmd
+
+        def trusted_wrap(cmd):
+            return sandbox_command(cmd, workdir=trusted_dir, binds_rw=[self.sockets], binds_ro=[KIT_PACKAGE, scratch],
+                                   limits=limits, group=self.groups[1], gpu=False) if sandboxed else cmd
+
+        self.candidate = self._client(nb, candidate_wrap, "candidate", limits.cell_timeout_s)
+        self.trusted = self._client(nb, trusted_wrap, "trusted", limits.cell_timeout_s + 5)
+        self.candidate_env = {**env, "HOME": INSIDE_WORKDIR if sandboxed else str(scratch)}
+        self.trusted_env = {**env, "HOME": INSIDE_WORKDIR if sandboxed else str(trusted_dir),
+                            "MLASSESS_SUBMISSION_DIR": str(scratch)}
+
+    def _client(self, nb, wrap, name, timeout):
+        km = WrappedKernelManager(wrap, kernel_name="python3", transport="ipc",
+                                  ip=str(self.sockets / name / "k"))
+        km.connection_file = str(self.sockets / name / "kernel.json")
+        km.kernel_spec.interrupt_mode = "message"  # a signal cannot reach into the sandbox's pid namespace
+        client = CappedClient(nb, km=km, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
+                              kernel_name="python3", record_timing=False, shutdown_kernel="immediate",
+                              extra_arguments=["--HistoryManager.hist_file=:memory:", "--IPKernelApp.parent_handle=0", "--IPKernelApp.log_level=CRITICAL"],
+                              error_on_timeout={"ename": "CellTimeoutError", "evalue": f"cell exceeded {timeout} s",
+                                                "traceback": [f"CellTimeoutError: cell exceeded {timeout} s"]})
+        client.output_kb = self.limits.output_kb
+        return client
+
+    async def start(self) -> None:
+        # In the sandbox bwrap sets the working folder; outside, the launcher does.
+        where = {} if self.sandboxed else {"c": {"cwd": str(self.scratch)}, "t": {"cwd": str(self.trusted_dir)}}
+        await self.candidate.async_start_new_kernel(env=self.candidate_env, **where.get("c", {}))
+        await self.candidate.async_start_new_kernel_client()
+        await self.trusted.async_start_new_kernel(env=self.trusted_env, **where.get("t", {}))
+        await self.trusted.async_start_new_kernel_client()
+        await self.install_candidate_bridge()
+        await self.run_quietly(self.trusted, _trusted_setup(str(self.sockets / "candidate" / "kernel.json")))
+
+    async def install_candidate_bridge(self) -> None:
+        """Before any candidate code: the bridge's candidate half, in its own module object."""
+        source = "\n".join([
+            "def __mlassess_install__():",
+            "    import types, IPython.display",
+            f"    codec = types.ModuleType('mlassess_codec'); exec({inspect.getsource(codec)!r}, codec.__dict__)",
+            f"    side = types.ModuleType('mlassess_bridge'); exec({inspect.getsource(candidate_side)!r}, side.__dict__)",
+            f"    return side.CandidateBridge(get_ipython().user_ns, codec, IPython.display.publish_display_data)",
+            f"{BRIDGE_NAME} = __mlassess_install__()",
+            "del __mlassess_install__",
+        ])
+        await self.run_quietly(self.candidate, source)
+
+    async def run_quietly(self, client: NotebookClient, code: str, timeout: float = 60) -> dict:
+        msg_id = client.kc.execute(code, silent=True, store_history=False)
+        reply = await ensure_async(client.kc.get_shell_msg(timeout=timeout))
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = await ensure_async(client.kc.get_shell_msg(timeout=timeout))
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"kernel set-up failed: {reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+        return reply
+
+    async def candidate_responsive(self, timeout: float = 3) -> bool:
+        try:
+            await self.run_quietly(self.candidate, "", timeout=timeout)
+            return True
+        except Exception:
+            return False
+
+    async def recover_candidate(self) -> str:
+        """After a timeout or a death: interrupt, and restart if that is not enough.
+        Returns what was done, for the feedback."""
+        if await self.candidate.km.is_alive():
+            await self.candidate.km.interrupt_kernel()
+            if await self.candidate_responsive(timeout=5):
+                return "interrupted"
+        await self.candidate.km.restart_kernel(now=True, newports=False)
+        await self.candidate.kc.wait_for_ready(timeout=60)
+        await self.install_candidate_bridge()
+        return "restarted"
+
+    async def stop(self) -> None:
+        for client in (self.candidate, self.trusted):
+            try:
+                if client.kc:
+                    client.kc.stop_channels()
+                await client.km.shutdown_kernel(now=True)
+            except Exception:
+                pass
+        for group in self.groups:
+            group.remove()
+        shutil.rmtree(self.sockets, ignore_errors=True)
+
+
+def _trusted_setup(connection_file: str) -> str:
+    # The trusted kernel has the kit importable only through this path entry.
+    kit = str(KIT_PACKAGE.parent)
+    return "\n".join([
+        "import sys",
+        "sys.path[:] = [p for p in sys.path if p not in ('', '.')]",  # never import from the working folder
+        f"sys.path.insert(0, {kit!r})",
+        "from autograde.bridge.trusted_side import TrustedRunner",
+        f"{RUNNER_NAME} = TrustedRunner({connection_file!r})",
+        "del sys.path[0], TrustedRunner",
+    ])

@@ -1,0 +1,155 @@
+"""Runs a submission the trusted way, in place of nbgrader's Execute.
+
+Candidate cells run in a sandboxed kernel; test cells (recognised only by the
+gradebook's grade ids, their source taken from the gradebook) run in a second,
+trusted kernel where candidate names resolve through the bridge. A timeout,
+crash or dead kernel becomes an error output on the cell it hit, the candidate
+kernel is interrupted or restarted, and grading goes on with the next cell.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from jupyter_core.utils import run_sync
+from nbformat import NotebookNode
+from nbgrader.api import Gradebook
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool
+
+from autograde.kernels import RUNNER_NAME, KernelPair
+from autograde.sandbox import INSIDE_WORKDIR, UNSAFE_ENV, Limits, SandboxUnavailable, ScratchFolder, bwrap_available
+
+LOUD_WARNING = ("UNSAFE: candidate code runs WITHOUT the sandbox: it can read hidden tests and the gradebook, "
+                "write anywhere this user can, and reach the network")
+
+
+def error_output(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class ExecuteInTwoKernels(NbGraderPreprocessor):
+    allow_unsandboxed = Bool(False, help=f"Run candidate code without the sandbox ({UNSAFE_ENV}=1).").tag(config=True)
+    gpu = Bool(False, help="Pass the host's NVIDIA devices into the candidate's sandbox.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        sandboxed = self._sandbox_or_refuse()
+        assignment, notebook = resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"]
+        coursedir = CourseDirectory(config=self.config)
+        task_dir = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+        limits = task_limits(task_dir)
+        tests = trusted_test_sources(resources["nbgrader"]["db_url"], assignment, notebook)
+
+        scratch = ScratchFolder(Path(resources["metadata"]["path"]), limits.disk_mb)
+        trusted_dir = Path(tempfile.mkdtemp(prefix="mlassess-trusted-"))
+        shutil.copytree(task_dir, trusted_dir, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("fixtures", "task.yaml", "*.ipynb"))
+        pair = KernelPair(nb, scratch.path, trusted_dir, limits, sandboxed, self.gpu,
+                          kernel_env(INSIDE_WORKDIR if sandboxed else str(scratch.path)))
+        try:
+            run_sync(self._execute)(nb, pair, tests, limits)
+        finally:
+            scratch.remove()
+            shutil.rmtree(trusted_dir, ignore_errors=True)
+        return nb, resources
+
+    def _sandbox_or_refuse(self) -> bool:
+        problem = bwrap_available()
+        if problem is None:
+            return True
+        if self.allow_unsandboxed:
+            self.log.warning(LOUD_WARNING)
+            return False
+        raise SandboxUnavailable(f"{problem}. Refusing to run candidate code unsandboxed; to grade anyway and accept "
+                                 f"the risk, set {UNSAFE_ENV}=1 or pass `mlassess grade --unsafe-no-sandbox`.")
+
+    async def _execute(self, nb, pair: KernelPair, tests: dict[str, str], limits: Limits) -> None:
+        deadline = time.monotonic() + limits.notebook_timeout_s
+        await pair.start()
+        try:
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                budget = min(limits.cell_timeout_s, deadline - time.monotonic())
+                if budget < 1:
+                    cell.outputs = [error_output("NotebookTimeoutError",
+                                                 f"the notebook exceeded {limits.notebook_timeout_s} s; cell not run")]
+                    continue
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if grade_id in tests:
+                    cell.source = tests[grade_id]
+                    await self._run_test(pair, cell, index, budget)
+                    nb.cells[index] = cell  # nbclient puts the cell it ran back into the notebook
+                else:
+                    await self._run_candidate(pair, cell, index, budget)
+        finally:
+            await pair.stop()
+
+    async def _run_candidate(self, pair: KernelPair, cell, index: int, budget: float) -> None:
+        pair.candidate.timeout = max(1, int(budget))
+        try:
+            await pair.candidate.async_execute_cell(cell, index)
+        except Exception as exc:  # the kernel died under this cell
+            cell.outputs.append(error_output("CandidateKernelDied", _death_reason(pair, exc)))
+            await pair.recover_candidate()
+            return
+        if any(o.get("ename") == "CellTimeoutError" for o in cell.outputs):
+            await pair.recover_candidate()
+
+    async def _run_test(self, pair: KernelPair, cell, index: int, budget: float) -> None:
+        wrapper = copy.deepcopy(cell)
+        wrapper.source = f"{RUNNER_NAME}.run({cell.source!r}, {budget - 2:.1f}, {cell.metadata['nbgrader']['grade_id']!r})"
+        pair.trusted.timeout = max(1, int(budget))
+        try:
+            await pair.trusted.async_execute_cell(wrapper, index, store_history=False)
+        except Exception as exc:
+            wrapper.outputs.append(error_output("TrustedKernelDied", f"the test kernel died: {exc}"))
+            await pair.trusted.km.restart_kernel(now=True, newports=False)
+            await pair.trusted.kc.wait_for_ready(timeout=60)
+        cell.outputs, cell.execution_count = wrapper.outputs, wrapper.execution_count
+        if not await pair.candidate_responsive():
+            note = await pair.recover_candidate()
+            cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
+                                             text=f"[the candidate's kernel was {note} after this cell]\n"))
+
+
+def _death_reason(pair: KernelPair, exc: Exception) -> str:
+    if pair.groups and pair.groups[0].memory_exhausted():
+        return f"the candidate's kernel was killed at the memory limit ({pair.limits.memory_mb} MB)"
+    return f"the candidate's kernel died ({type(exc).__name__})"
+
+
+def task_limits(task_dir: Path) -> Limits:
+    meta = task_dir / "task.yaml"
+    overrides = (yaml.safe_load(meta.read_text()) or {}).get("limits") if meta.is_file() else None
+    return Limits.from_task(overrides)
+
+
+def trusted_test_sources(db_url: str, assignment: str, notebook: str) -> dict[str, str]:
+    """Autograded test cells as the author wrote them, hidden tests included."""
+    with Gradebook(db_url) as gb:
+        nb = gb.find_notebook(notebook, assignment)
+        solutions = {c.name for c in nb.solution_cells}
+        sources = {c.name: c.source for c in nb.source_cells}
+        return {c.name: sources[c.name] for c in nb.grade_cells if c.name not in solutions and c.cell_type == "code"}
+
+
+def kernel_env(home: str) -> dict[str, str]:
+    """A clean environment: nothing of the grader's shell (no NBGRADER_EXECUTION,
+    no MLflow server address, no credentials) reaches a kernel."""
+    return {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "MPLCONFIGDIR": f"{home}/.cache/matplotlib",
+        "IPYTHONDIR": f"{home}/.ipython",
+        "MLFLOW_TRACKING_URI": f"sqlite:///{home}/mlflow.db",
+        **({"CUDA_VISIBLE_DEVICES": os.environ["CUDA_VISIBLE_DEVICES"]} if "CUDA_VISIBLE_DEVICES" in os.environ else {}),
+    }
