@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from pathlib import Path
 from typing import Annotated, Optional
@@ -61,7 +62,7 @@ def _build(course, tasks: list[Task]) -> None:
 
 def _grade(course, tasks: list[Task]) -> list:
     from autograde.cohort import grade_cohort
-    from autograde.export import write_grades_csv
+    from autograde.export import write_grades_csv, write_items_csv
     from autograde.report import write_report
 
     pending = course.submissions()
@@ -81,9 +82,32 @@ def _grade(course, tasks: list[Task]) -> list:
         if g.status != "graded":
             err.print(f"[yellow]{g.candidate}/{g.task}: {g.status}: {g.reason}[/yellow]", highlight=False)
     grades = write_grades_csv(results, course.root / "grades.csv")
+    items = write_items_csv(results, course.root / "items.csv")
     report = write_report(results, course.root / "report.html")
-    out.print(f"graded {len(results)} submission(s)\ngrades: {grades}\nreport: {report}", highlight=False)
+    out.print(f"graded {len(results)} submission(s)\ngrades: {grades}\nitems: {items}\nreport: {report}",
+              highlight=False)
     return results
+
+
+UnsafeOpt = Annotated[bool, typer.Option("--unsafe-no-sandbox", help=(
+    "run candidate code WITHOUT the sandbox where none can start: it can then read hidden tests and the "
+    "gradebook, write where you can, and use the network. Only for code you would run yourself."))]
+GpuOpt = Annotated[bool, typer.Option("--gpu", help="pass this machine's NVIDIA GPUs into the candidates' sandboxes")]
+
+
+def _protections(unsafe: bool, gpu: bool) -> None:
+    """Fail closed: no sandbox, no grading, unless the grader says otherwise out loud."""
+    from autograde.sandbox import GPU_ENV, UNSAFE_ENV, bwrap_available
+
+    if gpu:
+        os.environ[GPU_ENV] = "1"
+    problem = bwrap_available()
+    if problem is None:
+        return
+    if not unsafe:
+        _fail(f"{problem}. Candidate code is never run unsandboxed unless you pass --unsafe-no-sandbox.")
+    os.environ[UNSAFE_ENV] = "1"
+    err.print(f"[bold red]UNSAFE: {problem}; grading WITHOUT the sandbox as asked.[/bold red]", highlight=False)
 
 
 @app.command()
@@ -97,10 +121,11 @@ def build(tasks: TasksArg = None, course: CourseOpt = ..., assignments: Assignme
 @app.command()
 def validate(tasks: TasksArg = None,
              as_json: Annotated[bool, typer.Option("--json", help="print one JSON object with a `tasks` list")] = False,
-             assignments: AssignmentsOpt = ...) -> None:
+             assignments: AssignmentsOpt = ..., unsafe_no_sandbox: UnsafeOpt = False) -> None:
     """Grade each task's reference, blank release and fixtures; exit 1 when a task misses its bar."""
     from autograde.validate import validate_task
 
+    _protections(unsafe_no_sandbox, gpu=False)
     selected = _select(assignments, tasks)
     reports = []
     with _progress() as progress:
@@ -112,7 +137,10 @@ def validate(tasks: TasksArg = None,
     if as_json:
         print(json.dumps({"tasks": [r.to_json() for r in reports]}, indent=2))
     else:
-        table = Table("task", "reference", "blank", "runtime s", "fixtures ok", "leaks", "verdict")
+        table = Table()
+        table.add_column("task", no_wrap=True)
+        for heading in ("reference", "blank", "runtime s", "fixtures ok", "leaks", "verdict"):
+            table.add_column(heading)
         for r in reports:
             table.add_row(r.name, f"{r.reference_score:g}/{r.max_score:g}", f"{r.blank_score:g}",
                           f"{r.runtime_s:.1f}", f"{sum(f.ok for f in r.fixtures)}/{len(r.fixtures)}",
@@ -126,21 +154,24 @@ def validate(tasks: TasksArg = None,
 
 
 @app.command()
-def grade(course: CourseOpt = ..., assignments: AssignmentsOpt = ...) -> None:
+def grade(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., unsafe_no_sandbox: UnsafeOpt = False,
+          gpu: GpuOpt = False) -> None:
     """Grade every submission under COURSE/submitted/<candidate>/<task>/, then write
-    COURSE/grades.csv and COURSE/report.html."""
+    COURSE/grades.csv, COURSE/items.csv and COURSE/report.html."""
     from autograde.course import Course
 
+    _protections(unsafe_no_sandbox, gpu)
     _grade(Course(course, assignments), _select(assignments, None))
 
 
 @app.command()
-def demo(course: CourseOpt = ..., assignments: AssignmentsOpt = ...) -> None:
+def demo(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., unsafe_no_sandbox: UnsafeOpt = False) -> None:
     """Build every task, grade the bundled sample cohort, and print where the reports are."""
     from autograde.course import Course
     from autograde.demo import stage_sample_cohort
     from autograde.task import discover
 
+    _protections(unsafe_no_sandbox, gpu=False)
     if not discover(assignments):
         assignments = settings.REPO_ROOT / "tests" / "fixture_tasks"
         out.print(f"no product tasks yet: the demo uses the engine's fixture task ({assignments})", highlight=False)

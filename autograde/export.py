@@ -23,3 +23,14 @@ def write_grades_csv(results: list[Graded], path: Path) -> Path:
             writer.writerow([g.candidate, g.task, _number(g.score), _number(g.max_score),
                              *(_number(g.skill_score(s)) for s in SKILLS), g.status])
     return path
+
+
+def write_items_csv(results: list[Graded], path: Path) -> Path:
+    """`items.csv`: one row per candidate, task and graded item, with why it lost points."""
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["candidate", "task", "item", "score", "max_score", "reason"])
+        for g in sorted(results, key=lambda g: (g.candidate, g.task)):
+            for i in g.items:
+                writer.writerow([g.candidate, g.task, i.grade_id, _number(i.score), _number(i.max_score), i.reason])
+    return path

@@ -2,12 +2,12 @@
 from the gradebook, item by item."""
 from __future__ import annotations
 
-import contextlib
-import os
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograde.course import Course
@@ -21,6 +21,7 @@ class ItemScore:
     max_score: float
     automatic: bool
     skill: str | None
+    reason: str = ""  # why an item lost points, or that it was tampered with: see item_reasons
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Graded:
     candidate: str
     task: str
     items: list[ItemScore]
-    status: str  # "graded" or why not ("error", "ungradable")
+    status: str  # "graded", or why not: "error", "ungradable", "missing"
     reason: str
     runtime_s: float
 
@@ -53,36 +54,62 @@ class Graded:
 
 
 def grade_submission(course: Course, task: Task, candidate: str) -> Graded:
+    submitted = course.submitted_dir(candidate, task.name) / task.notebook.name
+    if not submitted.is_file() or submitted.is_symlink():
+        why = "symlink" if submitted.is_symlink() else "no file"
+        return Graded(candidate, task.name, zero_scores(task, "missing"), "missing",
+                      f"{task.notebook.name}: {why} in the submission", 0.0)
     started = time.perf_counter()
-    with _own_mlflow_store(course.autograded_dir(candidate, task.name)):
-        result = course.run("autograde", task.name, candidate)
+    result = course.run("autograde", task.name, candidate)
     runtime = time.perf_counter() - started
     if not result["success"]:
-        reason = (result.get("error") or result.get("log") or "autograde failed").strip().splitlines()[-1]
-        return Graded(candidate, task.name, zero_scores(task), "error", reason, runtime)
-    return Graded(candidate, task.name, _read_scores(course, task, candidate), "graded", "", runtime)
+        status, reason = _failure(result)
+        return Graded(candidate, task.name, zero_scores(task, status), status, reason, runtime)
+    reasons = item_reasons(course.autograded_dir(candidate, task.name) / task.notebook.name)
+    items = [replace(i, reason=reasons.get(i.grade_id, "")) for i in _read_scores(course, task, candidate)]
+    return Graded(candidate, task.name, items, "graded", "", runtime)
 
 
-@contextlib.contextmanager
-def _own_mlflow_store(folder: Path):
-    """Point the grading kernel's MLflow at a store inside the submission's graded
-    folder, whatever the grader's shell points at: no candidate sees or writes
-    another's runs, and the grader's own server stays out of reach."""
-    saved = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
-    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{folder / 'mlflow.db'}"
-    os.environ.pop("MLFLOW_REGISTRY_URI", None)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def _failure(result: dict) -> tuple[str, str]:
+    """nbgrader's failure, as the grader should read it: the exception, not its wrapper."""
+    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
+    errors = [line.strip() for line in text.splitlines()
+              if re.match(r"\s*[\w.]+(Error|Exception|Unavailable)\b.*:", line) and "NbGraderException" not in line]
+    reason = errors[-1] if errors else "autograde failed"
+    unreadable = any(w in reason for w in ("NotJSONError", "JSONDecodeError", "ValidationError", "UnicodeDecodeError",
+                                           "nbformat", "Notebook does not appear to be JSON"))
+    return ("ungradable" if unreadable else "error"), reason[:500]
 
 
-def zero_scores(task: Task) -> list[ItemScore]:
-    return [ItemScore(i.grade_id, 0.0, i.points, i.automatic, i.skill) for i in task.items]
+def item_reasons(autograded: Path) -> dict[str, str]:
+    """Per graded cell of a graded notebook: '' when it passed, otherwise why not
+    (failed, error, timeout, crashed), and `tampered` where the submission altered it."""
+    reasons = {}
+    for cell in nbformat.read(autograded, as_version=4).cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if not grade_id or not cell.metadata["nbgrader"].get("grade"):
+            continue
+        errors = [o.get("ename", "") for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if "mlassess" in cell.metadata and cell.metadata["mlassess"].get("tampered"):
+            reasons[grade_id] = "tampered"
+        elif errors:
+            reasons[grade_id] = ERROR_REASONS.get(errors[0], "error")
+    return reasons
+
+
+ERROR_REASONS = {
+    "AssertionError": "failed",
+    "CellTimeoutError": "timeout",
+    "KeyboardInterrupt": "timeout",  # only the grader interrupts a kernel
+    "CandidateTimeout": "timeout",
+    "NotebookTimeoutError": "timeout",
+    "CandidateKernelDied": "crashed",
+    "TrustedKernelDied": "crashed",
+}
+
+
+def zero_scores(task: Task, reason: str = "") -> list[ItemScore]:
+    return [ItemScore(i.grade_id, 0.0, i.points, i.automatic, i.skill, reason) for i in task.items]
 
 
 def _read_scores(course: Course, task: Task, candidate: str) -> list[ItemScore]:

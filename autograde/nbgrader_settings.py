@@ -18,7 +18,7 @@ def kit_config(course: Path, assignments: Path) -> Config:
     from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, Execute
 
     from autograde.preprocessors import ExecuteInTwoKernels, RebuildFromRelease, StderrIsNotFailure
-    from autograde.sandbox import UNSAFE_ENV
+    from autograde.sandbox import GPU_ENV, UNSAFE_ENV
 
     c = Config()
     c.CourseDirectory.root = str(course)
@@ -33,4 +33,5 @@ def kit_config(course: Path, assignments: Path) -> Config:
     steps[steps.index(Execute):steps.index(Execute) + 1] = [ExecuteInTwoKernels, StderrIsNotFailure]
     c.Autograde.autograde_preprocessors = steps
     c.ExecuteInTwoKernels.allow_unsandboxed = os.environ.get(UNSAFE_ENV) == "1"
+    c.ExecuteInTwoKernels.gpu = os.environ.get(GPU_ENV) == "1"
     return c

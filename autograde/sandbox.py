@@ -21,6 +21,7 @@ from pathlib import Path
 
 INSIDE_WORKDIR = "/submission"
 UNSAFE_ENV = "MLASSESS_UNSAFE_NO_SANDBOX"
+GPU_ENV = "MLASSESS_GPU"
 
 
 class SandboxUnavailable(RuntimeError):
@@ -138,7 +139,7 @@ class ScratchFolder:
     def __init__(self, source: Path, disk_mb: int):
         self.path = Path(tempfile.mkdtemp(prefix="mlassess-scratch-"))
         self.mounted = False
-        if os.geteuid() == 0:
+        if os.geteuid() == 0 and shutil.which("mount"):
             mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={disk_mb}m,mode=0755", "tmpfs",
                                       str(self.path)], capture_output=True)
             self.mounted = mounted.returncode == 0

@@ -27,6 +27,7 @@ from traitlets import Bool
 from autograde.kernels import RUNNER_NAME, KernelPair
 from autograde.sandbox import INSIDE_WORKDIR, UNSAFE_ENV, Limits, SandboxUnavailable, ScratchFolder, bwrap_available
 
+MLFLOW_STORE = ("mlflow.db", "mlruns", "mlartifacts")
 LOUD_WARNING = ("UNSAFE: candidate code runs WITHOUT the sandbox: it can read hidden tests and the gradebook, "
                 "write anywhere this user can, and reach the network")
 
@@ -47,7 +48,10 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
         limits = task_limits(task_dir)
         tests = trusted_test_sources(resources["nbgrader"]["db_url"], assignment, notebook)
 
-        scratch = ScratchFolder(Path(resources["metadata"]["path"]), limits.disk_mb)
+        graded = Path(resources["metadata"]["path"])
+        submitted = Path(coursedir.format_path(coursedir.submitted_directory, resources["nbgrader"]["student"], assignment))
+        drop_followed_links(submitted, graded)
+        scratch = ScratchFolder(graded, limits.disk_mb)
         trusted_dir = Path(tempfile.mkdtemp(prefix="mlassess-trusted-"))
         shutil.copytree(task_dir, trusted_dir, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("fixtures", "task.yaml", "*.ipynb"))
@@ -55,6 +59,7 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
                           kernel_env(INSIDE_WORKDIR if sandboxed else str(scratch.path)))
         try:
             run_sync(self._execute)(nb, pair, tests, limits)
+            keep_mlflow_store(scratch.path, Path(resources["metadata"]["path"]))
         finally:
             scratch.remove()
             shutil.rmtree(trusted_dir, ignore_errors=True)
@@ -100,8 +105,11 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
             cell.outputs.append(error_output("CandidateKernelDied", _death_reason(pair, exc)))
             await pair.recover_candidate()
             return
-        if any(o.get("ename") == "CellTimeoutError" for o in cell.outputs):
-            await pair.recover_candidate()
+        if any(o.get("ename") in ("CellTimeoutError", "KeyboardInterrupt") for o in cell.outputs):
+            cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
+                                             text=f"[stopped at the cell time limit of {pair.candidate.timeout} s]\n"))
+            if not await pair.candidate_responsive():
+                await pair.recover_candidate()
 
     async def _run_test(self, pair: KernelPair, cell, index: int, budget: float) -> None:
         wrapper = copy.deepcopy(cell)
@@ -124,6 +132,31 @@ def _death_reason(pair: KernelPair, exc: Exception) -> str:
     if pair.groups and pair.groups[0].memory_exhausted():
         return f"the candidate's kernel was killed at the memory limit ({pair.limits.memory_mb} MB)"
     return f"the candidate's kernel died ({type(exc).__name__})"
+
+
+def drop_followed_links(submitted: Path, graded: Path) -> None:
+    """nbgrader copies a submission by following its symlinks, so a link to the
+    gradebook would arrive as the gradebook: whatever was a link is removed."""
+    for link in (p for p in submitted.rglob("*") if p.is_symlink()):
+        copied = graded / link.relative_to(submitted)
+        if copied.is_dir() and not copied.is_symlink():
+            shutil.rmtree(copied)
+        elif copied.exists() or copied.is_symlink():
+            copied.unlink()
+
+
+def keep_mlflow_store(scratch: Path, graded: Path) -> None:
+    """The submission's own MLflow store outlives the sandbox, for the grader to browse."""
+    for name in MLFLOW_STORE:
+        source = scratch / name
+        if source.is_file() and not source.is_symlink():
+            shutil.copyfile(source, graded / name)
+        elif source.is_dir() and not source.is_symlink():
+            shutil.copytree(source, graded / name, dirs_exist_ok=True, ignore=_symlinks)
+
+
+def _symlinks(folder, names):
+    return [n for n in names if os.path.islink(os.path.join(folder, n))]
 
 
 def task_limits(task_dir: Path) -> Limits:

@@ -27,6 +27,13 @@ def _grade_id(cell) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
+def _normalised(source) -> str:
+    """Editors may touch line endings and trailing blanks: that is not tampering."""
+    if isinstance(source, list):
+        source = "".join(source)
+    return "\n".join(line.rstrip() for line in source.replace("\r\n", "\n").strip().splitlines())
+
+
 def _points(cell):
     return cell.get("metadata", {}).get("nbgrader", {}).get("points")
 
@@ -71,7 +78,7 @@ def rebuild(release: NotebookNode, submission: NotebookNode) -> tuple[NotebookNo
                     notes[grade_id] = "duplicated"
                 elif cell.get("cell_type") != mine.cell_type:
                     notes[grade_id] = "cell type changed"
-                elif cell.get("source", "") != mine.source:
+                elif _normalised(cell.get("source", "")) != _normalised(mine.source):
                     notes[grade_id] = "edited"
                 elif _points(cell) != _points(mine):
                     notes[grade_id] = "points changed"
