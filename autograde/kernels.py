@@ -3,6 +3,7 @@ trusted one that runs test cells. Both talk over unix sockets (IPC transport),
 which cross the sandbox's network isolation where TCP cannot."""
 from __future__ import annotations
 
+import asyncio
 import inspect
 import shutil
 import sys
@@ -94,14 +95,18 @@ class KernelPair:
         return client
 
     async def start(self) -> None:
+        """Both kernels start at once: a kernel's start is mostly its own imports."""
         # In the sandbox bwrap sets the working folder; outside, the launcher does.
         where = {} if self.sandboxed else {"c": {"cwd": str(self.scratch)}, "t": {"cwd": str(self.trusted_dir)}}
-        await self.candidate.async_start_new_kernel(env=self.candidate_env, **where.get("c", {}))
-        await self.candidate.async_start_new_kernel_client()
-        await self.trusted.async_start_new_kernel(env=self.trusted_env, **where.get("t", {}))
-        await self.trusted.async_start_new_kernel_client()
-        await self.install_candidate_bridge()
-        await self.run_quietly(self.trusted, _trusted_setup(str(self.sockets / "candidate" / "kernel.json")))
+
+        async def start(client, env, place):
+            await client.async_start_new_kernel(env=env, **where.get(place, {}))
+            await client.async_start_new_kernel_client()
+
+        await asyncio.gather(start(self.candidate, self.candidate_env, "c"), start(self.trusted, self.trusted_env, "t"))
+        await asyncio.gather(
+            self.install_candidate_bridge(),
+            self.run_quietly(self.trusted, _trusted_setup(str(self.sockets / "candidate" / "kernel.json"))))
 
     async def install_candidate_bridge(self) -> None:
         """Before any candidate code: the bridge's candidate half, in its own module object."""
