@@ -19,9 +19,9 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-CourseOpt = Annotated[Path, typer.Option("--course", help="nbgrader course directory [env MLASSESS_COURSE, default course/]",
+CourseOpt = Annotated[Path, typer.Option("--course", help="nbgrader course directory (env MLASSESS_COURSE; default course/)",
                                          default_factory=settings.course_root, show_default=False)]
-AssignmentsOpt = Annotated[Path, typer.Option("--assignments", help="folder of task sources [env MLASSESS_ASSIGNMENTS, default assignments/]",
+AssignmentsOpt = Annotated[Path, typer.Option("--assignments", help="folder of task sources (env MLASSESS_ASSIGNMENTS; default assignments/)",
                                               default_factory=settings.assignments_root, show_default=False)]
 TasksArg = Annotated[Optional[list[str]], typer.Argument(help="task names; all tasks when omitted", show_default=False)]
 
@@ -49,15 +49,18 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), TextColumn("{task.fields[note]}"), console=err, transient=False)
 
 
-def _build(course, tasks: list[Task]) -> None:
+def _build(course, tasks: list[Task], cohort_secret: str | None = None, candidates: list[str] = ()) -> None:
     from autograde.build import BuildError, build_task
 
     for task in tasks:
         try:
-            release = build_task(course, task)
+            release = build_task(course, task, cohort_secret, candidates)
         except BuildError as exc:
             _fail(str(exc), 1)
         out.print(f"released {task.name} -> {release}", highlight=False)
+        if candidates:
+            out.print(f"  {len(candidates)} candidate variant(s) -> {course.root / 'variants'}/<candidate>/{task.name}",
+                      highlight=False)
 
 
 def _grade(course, tasks: list[Task]) -> list:
@@ -111,11 +114,21 @@ def _protections(unsafe: bool, gpu: bool) -> None:
 
 
 @app.command()
-def build(tasks: TasksArg = None, course: CourseOpt = ..., assignments: AssignmentsOpt = ...) -> None:
-    """Release every task (or the named ones) under COURSE/release/, refusing any release that leaks."""
+def build(tasks: TasksArg = None, course: CourseOpt = ..., assignments: AssignmentsOpt = ...,
+          cohort_secret: Annotated[Optional[str], typer.Option(
+              "--cohort-secret", envvar="MLASSESS_COHORT_SECRET", show_envvar=True,
+              help="secret the candidates' data variants are drawn from; keep it off the command line")] = None,
+          candidates: Annotated[Optional[Path], typer.Option(
+              "--candidates", help="file of candidate ids, one per line: each gets COURSE/variants/<id>/<task>/",
+              exists=True, dir_okay=False)] = None) -> None:
+    """Release every task (or the named ones) under COURSE/release/, refusing any release that leaks;
+    with --cohort-secret and --candidates, also one release per candidate with their own data."""
     from autograde.course import Course
 
-    _build(Course(course, assignments), _select(assignments, tasks))
+    ids = [x.strip() for x in candidates.read_text().splitlines() if x.strip()] if candidates else []
+    if ids and not cohort_secret:
+        _fail("--candidates needs a cohort secret (--cohort-secret or MLASSESS_COHORT_SECRET)")
+    _build(Course(course, assignments), _select(assignments, tasks), cohort_secret, ids)
 
 
 @app.command()

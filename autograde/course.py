@@ -32,6 +32,14 @@ class Course:
     def release_dir(self, task: str) -> Path:
         return self.root / "release" / task
 
+    def variant_dir(self, candidate: str, task: str) -> Path:
+        """A candidate's own release, when the build was given a cohort secret."""
+        return self.root / "variants" / candidate / task
+
+    def hidden_dir(self, candidate: str, task: str) -> Path:
+        """Grader-only files (holdout labels, true drift points) for one candidate."""
+        return self.root / "hidden" / candidate / task
+
     def submitted_dir(self, candidate: str, task: str) -> Path:
         return self.root / "submitted" / candidate / task
 
@@ -56,3 +64,18 @@ def _put_own_tools_on_path() -> None:
     tools = str(Path(sys.executable).parent)
     if tools not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = tools + os.pathsep + os.environ.get("PATH", "")
+
+
+SAMPLE_CANDIDATE = "_sample"  # whose data the shared release carries
+
+
+def hidden_for(course_root: Path, candidate: str, task: str) -> Path:
+    """The grader-only files that go with the release a candidate was given."""
+    own = Path(course_root) / "hidden" / candidate / task
+    return own if own.is_dir() else Path(course_root) / "hidden" / SAMPLE_CANDIDATE / task
+
+
+def release_for(course_root: Path, candidate: str, task: str) -> Path:
+    """The release a candidate was given: their variant, or the shared release."""
+    own = Path(course_root) / "variants" / candidate / task
+    return own if own.is_dir() else Path(course_root) / "release" / task

@@ -50,6 +50,7 @@ class Task:
     fixtures: list[Fixture]
     runtime_budget_s: float
     time_budget_minutes: int | None
+    datasets: list[str] = field(default_factory=list)  # generated per candidate at build (autograde.datasets)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -116,6 +117,7 @@ class Task:
             fixtures=fixtures,
             runtime_budget_s=float(meta.get("runtime_budget_s", 60)),
             time_budget_minutes=meta.get("time_budget_minutes"),
+            datasets=_datasets(meta.get("datasets"), problems),
             problems=problems,
         )
 
@@ -135,6 +137,16 @@ def _item(cell, tags: dict, problems: list[str]) -> Item:
         skill=skill,
         dimension=dimension,
     )
+
+
+def _datasets(names, problems: list[str]) -> list[str]:
+    from autograde.datasets.release import DATASETS
+
+    names = list(names or [])
+    for name in names:
+        if name not in DATASETS:
+            problems.append(f"task.yaml datasets: unknown dataset '{name}'; known: {', '.join(sorted(DATASETS))}")
+    return [n for n in names if n in DATASETS]
 
 
 def discover(assignments: Path) -> list[Task]:

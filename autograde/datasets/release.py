@@ -17,6 +17,7 @@ import pandas as pd
 from autograde.datasets import churn, digits, drift
 from autograde.datasets.variants import Variant
 
+DATASETS = ("churn", "churn_drift", "digits")
 CHURN_CUSTOMERS = 500
 CHURN_HOLDOUT_SHARE = 0.25
 STREAM_WINDOWS = 26
@@ -33,7 +34,7 @@ def write_task_data(dataset: str, variant: Variant, release_dir: Path, hidden_di
     """
     writers = {"churn": _churn, "churn_drift": _churn_drift, "digits": _digits}
     if dataset not in writers:
-        raise ValueError(f"unknown dataset {dataset!r}; known: {sorted(writers)}")
+        raise ValueError(f"unknown dataset {dataset!r}; known: {sorted(DATASETS)}")
     release_dir, hidden_dir = Path(release_dir).resolve(), Path(hidden_dir).resolve()
     if hidden_dir == release_dir or hidden_dir.is_relative_to(release_dir):
         raise ValueError("hidden_dir must not be release_dir or inside it: candidates would see it")

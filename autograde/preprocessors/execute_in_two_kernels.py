@@ -24,6 +24,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
+from autograde.course import hidden_for, release_for
 from autograde.kernels import RUNNER_NAME, KernelPair
 from autograde.sandbox import INSIDE_WORKDIR, UNSAFE_ENV, Limits, SandboxUnavailable, ScratchFolder, bwrap_available
 
@@ -49,17 +50,23 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
         tests = trusted_test_sources(resources["nbgrader"]["db_url"], assignment, notebook)
 
         graded = Path(resources["metadata"]["path"])
-        submitted = Path(coursedir.format_path(coursedir.submitted_directory, resources["nbgrader"]["student"], assignment))
-        drop_followed_links(submitted, graded)
+        student = resources["nbgrader"]["student"]
+        drop_followed_links(Path(coursedir.format_path(coursedir.submitted_directory, student, assignment)), graded)
+        release = release_for(coursedir.root, student, assignment)
         scratch = ScratchFolder(graded, limits.disk_mb)
         trusted_dir = Path(tempfile.mkdtemp(prefix="mlassess-trusted-"))
-        shutil.copytree(task_dir, trusted_dir, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("fixtures", "task.yaml", "*.ipynb"))
-        pair = KernelPair(nb, scratch.path, trusted_dir, limits, sandboxed, self.gpu,
-                          kernel_env(INSIDE_WORKDIR if sandboxed else str(scratch.path)))
         try:
+            copy_release_files(release, scratch.path)  # the data as released, whatever the submission did to it
+            shutil.copytree(task_dir, trusted_dir, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("fixtures", "task.yaml", "*.ipynb"))
+            copy_release_files(release, trusted_dir)
+            hidden = hidden_for(coursedir.root, student, assignment)
+            if hidden.is_dir():
+                shutil.copytree(hidden, trusted_dir / "hidden", dirs_exist_ok=True)
+            pair = KernelPair(nb, scratch.path, trusted_dir, limits, sandboxed, self.gpu,
+                              kernel_env(INSIDE_WORKDIR if sandboxed else str(scratch.path)))
             run_sync(self._execute)(nb, pair, tests, limits)
-            keep_mlflow_store(scratch.path, Path(resources["metadata"]["path"]))
+            keep_mlflow_store(scratch.path, graded)
         finally:
             scratch.remove()
             shutil.rmtree(trusted_dir, ignore_errors=True)
@@ -132,6 +139,16 @@ def _death_reason(pair: KernelPair, exc: Exception) -> str:
     if pair.groups and pair.groups[0].memory_exhausted():
         return f"the candidate's kernel was killed at the memory limit ({pair.limits.memory_mb} MB)"
     return f"the candidate's kernel died ({type(exc).__name__})"
+
+
+def copy_release_files(release: Path, target: Path) -> None:
+    for path in release.rglob("*"):
+        if path.is_file() and path.suffix != ".ipynb":
+            destination = target / path.relative_to(release)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if destination.is_symlink() or destination.is_dir():
+                shutil.rmtree(destination) if destination.is_dir() else destination.unlink()
+            shutil.copyfile(path, destination)
 
 
 def drop_followed_links(submitted: Path, graded: Path) -> None:
