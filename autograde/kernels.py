@@ -130,12 +130,21 @@ class KernelPair:
             raise RuntimeError(f"kernel set-up failed: {reply['content'].get('ename')}: {reply['content'].get('evalue')}")
         return reply
 
-    async def candidate_responsive(self, timeout: float = 3) -> bool:
+    async def responsive(self, client: NotebookClient, timeout: float = 3) -> bool:
         try:
-            await self.run_quietly(self.candidate, "", timeout=timeout)
+            await self.run_quietly(client, "", timeout=timeout)
             return True
         except Exception:
             return False
+
+    async def candidate_responsive(self, timeout: float = 3) -> bool:
+        return await self.responsive(self.candidate, timeout)
+
+    async def restart_trusted(self) -> None:
+        """A fresh test kernel (what earlier test cells defined is lost)."""
+        await self.trusted.km.restart_kernel(now=True, newports=False)
+        await self.trusted.kc.wait_for_ready(timeout=60)
+        await self.run_quietly(self.trusted, _trusted_setup(str(self.sockets / "candidate" / "kernel.json")))
 
     async def recover_candidate(self) -> str:
         """After a timeout or a death: interrupt, and restart if that is not enough.

@@ -83,6 +83,10 @@ class Candidate:
     def __reduce__(self):
         raise TypeError("a candidate object cannot be pickled")
 
+    def __array__(self, *args, **kwargs):
+        # not data: numpy must not walk it item by item through the bridge
+        raise TypeError(f"{self!r} is not data (it is not an array, a DataFrame or a number)")
+
 
 class Bridge:
     def __init__(self, connection_file: str):
@@ -103,6 +107,8 @@ class Bridge:
         return self.request("lookup", name=name)
 
     def request(self, op, **fields):
+        if time.monotonic() > self.deadline:  # never queue more work behind a cell that ran out of time
+            raise CandidateTimeout("candidate code did not finish within the cell's time limit")
         code = f"__mlassess_bridge__.serve({json.dumps(json.dumps({'op': op, **fields}))})"
         msg_id = self.client.execute(code, silent=False, store_history=False, allow_stdin=False)
         reply_text, done, echoed = None, False, 0

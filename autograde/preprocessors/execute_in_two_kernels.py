@@ -124,10 +124,12 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
         pair.trusted.timeout = max(1, int(budget))
         try:
             await pair.trusted.async_execute_cell(wrapper, index, store_history=False)
+            healthy = await pair.responsive(pair.trusted)
         except Exception as exc:
             wrapper.outputs.append(error_output("TrustedKernelDied", f"the test kernel died: {exc}"))
-            await pair.trusted.km.restart_kernel(now=True, newports=False)
-            await pair.trusted.kc.wait_for_ready(timeout=60)
+            healthy = False
+        if not healthy:
+            await pair.restart_trusted()
         cell.outputs, cell.execution_count = wrapper.outputs, wrapper.execution_count
         if not await pair.candidate_responsive():
             note = await pair.recover_candidate()

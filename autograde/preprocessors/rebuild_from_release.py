@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
+from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
@@ -46,15 +47,20 @@ class RebuildFromRelease(NbGraderPreprocessor):
         if not path.is_file():
             raise FileNotFoundError(f"no release notebook {path}: build the release first (mlassess build)")
         release = nbformat.read(path, as_version=4)
-        rebuilt, notes = rebuild(release, nb)
+        with Gradebook(resources["nbgrader"]["db_url"]) as gb:
+            full = {c.name: c.source for c in gb.find_notebook(notebook, assignment).source_cells}
+        rebuilt, notes = rebuild(release, nb, full)
         for cell in rebuilt.cells:
             if _grade_id(cell) in notes:
                 cell.metadata[NOTE_KEY] = {"tampered": notes[_grade_id(cell)]}
         return rebuilt, resources
 
 
-def rebuild(release: NotebookNode, submission: NotebookNode) -> tuple[NotebookNode, dict[str, str]]:
-    """The graded notebook, and what the submission altered per graded item."""
+def rebuild(release: NotebookNode, submission: NotebookNode,
+            full_sources: dict[str, str]) -> tuple[NotebookNode, dict[str, str]]:
+    """The graded notebook, and what the submission altered per graded item. A test
+    cell is untouched when it reads as released or as authored (hidden tests included:
+    an author's own reference solution is submitted that way)."""
     authored = {_grade_id(c): c for c in release.cells if _grade_id(c)}
     answers_ids = [g for g, c in authored.items() if is_solution(c)]
     tests = [g for g, c in authored.items() if is_grade(c) and not is_solution(c)]
@@ -78,7 +84,8 @@ def rebuild(release: NotebookNode, submission: NotebookNode) -> tuple[NotebookNo
                     notes[grade_id] = "duplicated"
                 elif cell.get("cell_type") != mine.cell_type:
                     notes[grade_id] = "cell type changed"
-                elif _normalised(cell.get("source", "")) != _normalised(mine.source):
+                elif _normalised(cell.get("source", "")) not in (_normalised(mine.source),
+                                                                 _normalised(full_sources.get(grade_id, ""))):
                     notes[grade_id] = "edited"
                 elif _points(cell) != _points(mine):
                     notes[grade_id] = "points changed"
