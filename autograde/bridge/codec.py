@@ -62,7 +62,7 @@ def encode(value, on_other, depth=0):
             raise NotData("too many items")
         items = sorted(value, key=repr) if kind in (set, frozenset) else value
         return {"$": kind.__name__, "v": [encode(x, on_other, depth + 1) for x in items]}
-    if kind is dict:
+    if isinstance(value, dict):  # OrderedDict (a state_dict), defaultdict, Counter: as a dict
         if len(value) > MAX_ITEMS:
             raise NotData("too many items")
         return {"$": "dict", "v": [[encode(k, on_other, depth + 1), encode(v, on_other, depth + 1)]
