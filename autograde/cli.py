@@ -63,7 +63,7 @@ def _build(course, tasks: list[Task], cohort_secret: str | None = None, candidat
                       highlight=False)
 
 
-def _grade(course, tasks: list[Task]) -> list:
+def _grade(course, tasks: list[Task], workers: int = 1, scheduler: str | None = None) -> list:
     from autograde.cohort import grade_cohort
     from autograde.export import write_grades_csv, write_items_csv
     from autograde.report import write_report
@@ -73,14 +73,14 @@ def _grade(course, tasks: list[Task]) -> list:
         _fail(f"no submissions under {course.root / 'submitted'} (expected submitted/<candidate>/<task>/)")
     with _progress() as progress:
         bar = progress.add_task("grading", total=len(pending), note="")
-        failures = 0
+        counts = {"failed": 0, "already graded": 0}
 
-        def done(graded) -> None:
-            nonlocal failures
-            failures += graded.status != "graded"
-            progress.update(bar, advance=1, note=f"{failures} failed" if failures else "")
+        def done(graded, reused) -> None:
+            counts["failed"] += graded.status != "graded"
+            counts["already graded"] += reused
+            progress.update(bar, advance=1, note=", ".join(f"{n} {what}" for what, n in counts.items() if n))
 
-        results = grade_cohort(course, tasks, on_done=done)
+        results = grade_cohort(course, tasks, workers=workers, scheduler=scheduler, on_done=done)
     for g in results:
         if g.status != "graded":
             err.print(f"[yellow]{g.candidate}/{g.task}: {g.status}: {g.reason}[/yellow]", highlight=False)
@@ -166,15 +166,24 @@ def validate(tasks: TasksArg = None,
         raise typer.Exit(1)
 
 
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="submissions graded at once on this machine "
+                                         "[default: one per CPU core]", default_factory=lambda: os.cpu_count() or 1,
+                                         show_default=False)]
+
+
 @app.command()
-def grade(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., unsafe_no_sandbox: UnsafeOpt = False,
-          gpu: GpuOpt = False) -> None:
-    """Grade every submission under COURSE/submitted/<candidate>/<task>/, then write
-    COURSE/grades.csv, COURSE/items.csv and COURSE/report.html."""
+def grade(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., workers: WorkersOpt = ...,
+          scheduler: Annotated[Optional[str], typer.Option(
+              "--scheduler", help="grade on a Dask cluster at this address (tcp://host:8786); its workers "
+                                  "need this kit installed and COURSE at the same path")] = None,
+          unsafe_no_sandbox: UnsafeOpt = False, gpu: GpuOpt = False) -> None:
+    """Grade every submission under COURSE/submitted/<candidate>/<task>/ (in parallel; an
+    interrupted run resumes where it stopped), then write COURSE/grades.csv,
+    COURSE/items.csv and COURSE/report.html."""
     from autograde.course import Course
 
     _protections(unsafe_no_sandbox, gpu)
-    _grade(Course(course, assignments), _select(assignments, None))
+    _grade(Course(course, assignments), _select(assignments, None), workers, scheduler)
 
 
 @app.command()
@@ -192,4 +201,4 @@ def demo(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., unsafe_no_s
     tasks = _select(assignments, None)
     _build(c, tasks)
     out.print(f"staged {stage_sample_cohort(c, tasks)} sample submission(s) under {c.root / 'submitted'}", highlight=False)
-    _grade(c, tasks)
+    _grade(c, tasks, workers=os.cpu_count() or 1)

@@ -1,26 +1,78 @@
-"""Grades every submission under `course/submitted/<candidate>/<task>/`; one
-broken submission never stops the rest."""
+"""Grades every submission under `course/submitted/<candidate>/<task>/`: in parallel
+(a local pool of processes, or a Dask cluster), resuming where an interrupted run
+stopped, with one writer for the gradebook. One broken submission never stops the rest."""
 from __future__ import annotations
 
+import os
+import sqlite3
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
 from typing import Callable
 
 from autograde.course import Course
-from autograde.grading import Graded, grade_submission, zero_scores
+from autograde.gradebook_writer import ResultStore, fingerprint
+from autograde.grading import Graded, grade_in_isolation, graded_from_record
+from autograde.sandbox import GPU_ENV, UNSAFE_ENV
 from autograde.task import Task
 
 
-def grade_cohort(course: Course, tasks: list[Task], on_done: Callable[[Graded], None] = lambda g: None) -> list[Graded]:
+def grade_cohort(course: Course, tasks: list[Task], workers: int = 1, scheduler: str | None = None,
+                 on_done: Callable[[Graded, bool], None] = lambda g, reused: None) -> list[Graded]:
+    """Every submission's result, sorted; `on_done(graded, reused)` as each one is settled."""
     by_name = {t.name: t for t in tasks}
-    results = []
+    store = ResultStore(course)
+    results: list[Graded] = []
+    todo: list[tuple[str, str, str]] = []
     for candidate, task_name in course.submissions():
         task = by_name.get(task_name)
         if task is None:
             graded = Graded(candidate, task_name, [], "ungradable", f"no task named '{task_name}'", 0.0)
+            results.append(graded)
+            on_done(graded, False)
+            continue
+        print_ = fingerprint(course, task, candidate)
+        record = store.finished(candidate, task_name, print_)
+        if record:
+            results.append(graded_from_record(record))
+            on_done(results[-1], True)
         else:
-            try:
-                graded = grade_submission(course, task, candidate)
-            except Exception as exc:  # contain it: the next candidate is graded regardless
-                graded = Graded(candidate, task_name, zero_scores(task), "error", f"{type(exc).__name__}: {exc}", 0.0)
-        results.append(graded)
-        on_done(graded)
-    return results
+            todo.append((candidate, task_name, print_))
+
+    if todo:
+        _snapshot_gradebook(course)
+        env = {k: os.environ[k] for k in (UNSAFE_ENV, GPU_ENV) if k in os.environ}
+        jobs = [(str(course.root), str(course.assignments), task_name, candidate, env) for candidate, task_name, _ in todo]
+        prints = {(c, t): p for c, t, p in todo}
+        for record in _run(jobs, workers, scheduler):
+            graded = graded_from_record(record)
+            store.save(record, prints[(graded.candidate, graded.task)])
+            results.append(graded)
+            on_done(graded, False)
+    return sorted(results, key=lambda g: (g.candidate, g.task))
+
+
+def _run(jobs: list[tuple], workers: int, scheduler: str | None):
+    if scheduler:
+        from distributed import Client, as_completed as dask_completed
+
+        with Client(scheduler) as client:
+            futures = [client.submit(grade_in_isolation, *job, pure=False) for job in jobs]
+            for future in dask_completed(futures):
+                yield future.result()
+        return
+    if workers <= 1:
+        for job in jobs:
+            yield grade_in_isolation(*job)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        for future in as_completed([pool.submit(grade_in_isolation, *job) for job in jobs]):
+            yield future.result()
+
+
+def _snapshot_gradebook(course: Course) -> None:
+    """The gradebook as built (assignments, notebooks, cells), copied consistently for
+    the workers' private courses to start from."""
+    target = course.root / ".mlassess" / "gradebook-template.db"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(course.root / "gradebook.db") as source, sqlite3.connect(target) as copy:
+        source.backup(copy)

@@ -2,9 +2,12 @@
 from the gradebook, item by item."""
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import nbformat
@@ -120,3 +123,59 @@ def _read_scores(course: Course, task: Task, candidate: str) -> list[ItemScore]:
             return zero_scores(task)
         earned = {g.name: float(g.score or 0.0) for nb in submission.notebooks for g in nb.grades}
     return [ItemScore(i.grade_id, earned.get(i.grade_id, 0.0), i.points, i.automatic, i.skill) for i in task.items]
+
+
+def grade_in_isolation(course_root: str, assignments: str, task_name: str, candidate: str,
+                       env: dict[str, str]) -> dict:
+    """Grade one submission in a private scratch course beside the real one, so that
+    any number of these run at once (processes, Dask workers) while only the caller
+    writes the real gradebook. Returns a plain record: picklable, JSON-able."""
+    os.environ.update(env)
+    root = Path(course_root)
+    task = Task.load(Path(assignments) / task_name)
+    work = Path(tempfile.mkdtemp(prefix=f"{candidate}__{task_name}-", dir=_work_dir(root)))
+    try:
+        shutil.copyfile(root / ".mlassess" / "gradebook-template.db", work / "gradebook.db")
+        for shared in ("release", "variants", "hidden"):
+            if (root / shared).is_dir():
+                (work / shared).symlink_to(root / shared)
+        (work / "submitted" / candidate).mkdir(parents=True)
+        (work / "submitted" / candidate / task_name).symlink_to(root / "submitted" / candidate / task_name)
+        private = Course(work, Path(assignments))
+        try:
+            graded = grade_submission(private, task, candidate)
+        except Exception as exc:  # contain it: the cohort goes on
+            graded = Graded(candidate, task_name, zero_scores(task, "error"), "error", f"{type(exc).__name__}: {exc}", 0.0)
+        rows = _gradebook_rows(private, task_name, candidate) if graded.status == "graded" else {}
+        produced = private.autograded_dir(candidate, task_name)
+        final = root / "autograded" / candidate / task_name
+        if produced.is_dir():
+            shutil.rmtree(final, ignore_errors=True)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(produced, final)
+        return {"graded": asdict(graded), "gradebook": rows}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _work_dir(root: Path) -> Path:
+    folder = root / ".mlassess" / "work"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _gradebook_rows(course: Course, task: str, candidate: str) -> dict:
+    """What nbgrader's autograde saved for this submission, to be written into the real gradebook."""
+    with Gradebook(course.db_url) as gb:
+        submission = gb.find_submission(task, candidate)
+        return {
+            "timestamp": submission.timestamp.isoformat() if submission.timestamp else None,
+            "grades": [[nb.name, g.name, g.auto_score, g.needs_manual_grade] for nb in submission.notebooks for g in nb.grades],
+            "comments": [[nb.name, c.name, c.auto_comment] for nb in submission.notebooks for c in nb.comments],
+        }
+
+
+def graded_from_record(record: dict) -> Graded:
+    data = dict(record["graded"])
+    data["items"] = [ItemScore(**i) for i in data["items"]]
+    return Graded(**data)

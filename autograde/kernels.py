@@ -130,14 +130,14 @@ class KernelPair:
             raise RuntimeError(f"kernel set-up failed: {reply['content'].get('ename')}: {reply['content'].get('evalue')}")
         return reply
 
-    async def responsive(self, client: NotebookClient, timeout: float = 3) -> bool:
+    async def responsive(self, client: NotebookClient, timeout: float = 10) -> bool:
         try:
             await self.run_quietly(client, "", timeout=timeout)
             return True
         except Exception:
             return False
 
-    async def candidate_responsive(self, timeout: float = 3) -> bool:
+    async def candidate_responsive(self, timeout: float = 10) -> bool:
         return await self.responsive(self.candidate, timeout)
 
     async def restart_trusted(self) -> None:
@@ -151,7 +151,7 @@ class KernelPair:
         Returns what was done, for the feedback."""
         if await self.candidate.km.is_alive():
             await self.candidate.km.interrupt_kernel()
-            if await self.candidate_responsive(timeout=5):
+            if await self.candidate_responsive():
                 return "interrupted"
         await self.candidate.km.restart_kernel(now=True, newports=False)
         await self.candidate.kc.wait_for_ready(timeout=60)

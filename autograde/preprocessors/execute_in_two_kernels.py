@@ -112,7 +112,7 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
             cell.outputs.append(error_output("CandidateKernelDied", _death_reason(pair, exc)))
             await pair.recover_candidate()
             return
-        if any(o.get("ename") in ("CellTimeoutError", "KeyboardInterrupt") for o in cell.outputs):
+        if _timed_out(cell):
             cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
                                              text=f"[stopped at the cell time limit of {pair.candidate.timeout} s]\n"))
             if not await pair.candidate_responsive():
@@ -124,17 +124,30 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
         pair.trusted.timeout = max(1, int(budget))
         try:
             await pair.trusted.async_execute_cell(wrapper, index, store_history=False)
-            healthy = await pair.responsive(pair.trusted)
+            healthy = not _timed_out(wrapper) or await pair.responsive(pair.trusted)
         except Exception as exc:
             wrapper.outputs.append(error_output("TrustedKernelDied", f"the test kernel died: {exc}"))
             healthy = False
         if not healthy:
             await pair.restart_trusted()
         cell.outputs, cell.execution_count = wrapper.outputs, wrapper.execution_count
-        if not await pair.candidate_responsive():
+        # Only a test that ran out of time or lost the candidate's kernel can leave it busy or dead.
+        if (_timed_out(cell) or _errors(cell) & {"CandidateKernelDied", "CandidateError"}) \
+                and not await pair.candidate_responsive():
             note = await pair.recover_candidate()
             cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
                                              text=f"[the candidate's kernel was {note} after this cell]\n"))
+
+
+TIMEOUTS = {"CellTimeoutError", "KeyboardInterrupt", "CandidateTimeout", "NotebookTimeoutError"}
+
+
+def _errors(cell) -> set[str]:
+    return {o.get("ename") for o in cell.outputs if o.get("output_type") == "error"}
+
+
+def _timed_out(cell) -> bool:
+    return bool(_errors(cell) & TIMEOUTS)
 
 
 def _death_reason(pair: KernelPair, exc: Exception) -> str:
