@@ -35,6 +35,7 @@ mlflow: setup
 bench: setup
 	$(BIN)/python tests/benchmarks/data_generation.py
 	$(BIN)/python tests/benchmarks/grading_cost.py
+	$(BIN)/python tests/benchmarks/cohort_speed.py
 
 # Re-pin every dependency from requirements.in, then carry the pins into environment.yml.
 lock:

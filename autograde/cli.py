@@ -66,7 +66,7 @@ def _build(course, tasks: list[Task], cohort_secret: str | None = None, candidat
 def _grade(course, tasks: list[Task], workers: int = 1, scheduler: str | None = None) -> list:
     from autograde.cohort import grade_cohort
     from autograde.export import write_grades_csv, write_items_csv
-    from autograde.report import write_report
+    from autograde.report import write_profiles, write_report
 
     pending = course.submissions()
     if not pending:
@@ -87,7 +87,9 @@ def _grade(course, tasks: list[Task], workers: int = 1, scheduler: str | None = 
     grades = write_grades_csv(results, course.root / "grades.csv")
     items = write_items_csv(results, course.root / "items.csv")
     report = write_report(results, course.root / "report.html")
-    out.print(f"graded {len(results)} submission(s)\ngrades: {grades}\nitems: {items}\nreport: {report}",
+    profiles = write_profiles(results, course.root / "feedback")
+    out.print(f"graded {len(results)} submission(s)\ngrades: {grades}\nitems: {items}\nreport: {report}\n"
+              f"feedback: {course.root / 'feedback'}/<candidate>/profile.html ({len(profiles)} candidates)",
               highlight=False)
     return results
 

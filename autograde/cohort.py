@@ -11,6 +11,7 @@ from typing import Callable
 
 from autograde.course import Course
 from autograde.gradebook_writer import ResultStore, fingerprint
+from autograde.nbgrader_settings import SHOW_HIDDEN_TESTS_ENV
 from autograde.grading import Graded, grade_in_isolation, graded_from_record
 from autograde.sandbox import GPU_ENV, UNSAFE_ENV
 from autograde.task import Task
@@ -40,7 +41,7 @@ def grade_cohort(course: Course, tasks: list[Task], workers: int = 1, scheduler:
 
     if todo:
         _snapshot_gradebook(course)
-        env = {k: os.environ[k] for k in (UNSAFE_ENV, GPU_ENV) if k in os.environ}
+        env = {k: os.environ[k] for k in (UNSAFE_ENV, GPU_ENV, SHOW_HIDDEN_TESTS_ENV) if k in os.environ}
         jobs = [(str(course.root), str(course.assignments), task_name, candidate, env) for candidate, task_name, _ in todo]
         prints = {(c, t): p for c, t, p in todo}
         for record in _run(jobs, workers, scheduler):

@@ -147,12 +147,15 @@ def grade_in_isolation(course_root: str, assignments: str, task_name: str, candi
         except Exception as exc:  # contain it: the cohort goes on
             graded = Graded(candidate, task_name, zero_scores(task, "error"), "error", f"{type(exc).__name__}: {exc}", 0.0)
         rows = _gradebook_rows(private, task_name, candidate) if graded.status == "graded" else {}
-        produced = private.autograded_dir(candidate, task_name)
-        final = root / "autograded" / candidate / task_name
-        if produced.is_dir():
+        if graded.status == "graded":
+            private.run("generate_feedback", task_name, candidate)
+        for kind in ("autograded", "feedback"):
+            produced = work / kind / candidate / task_name
+            final = root / kind / candidate / task_name
             shutil.rmtree(final, ignore_errors=True)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(produced, final)
+            if produced.is_dir():
+                final.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(produced, final)
         return {"graded": asdict(graded), "gradebook": rows}
     finally:
         shutil.rmtree(work, ignore_errors=True)

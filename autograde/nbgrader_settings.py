@@ -10,12 +10,14 @@ from traitlets.config import Config
 # Authoring files that stay with the source and never reach a release or a
 # submission's graded copy: fixtures hold full solutions.
 AUTHOR_ONLY = ["fixtures", "task.yaml", "hidden"]
+# Feedback leaves hidden tests out unless the grader sets this to 1.
+SHOW_HIDDEN_TESTS_ENV = "MLASSESS_FEEDBACK_SHOWS_HIDDEN_TESTS"
 
 
 def kit_config(course: Path, assignments: Path) -> Config:
-    from nbgrader.converters import Autograde
+    from nbgrader.converters import Autograde, GenerateFeedback
     from nbgrader.coursedir import CourseDirectory
-    from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, Execute
+    from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, ClearOutput, Execute
 
     from autograde.preprocessors import ExecuteInTwoKernels, RebuildFromRelease, StderrIsNotFailure
     from autograde.sandbox import GPU_ENV, UNSAFE_ENV
@@ -32,6 +34,9 @@ def kit_config(course: Path, assignments: Path) -> Config:
     steps = Autograde.class_traits()["autograde_preprocessors"].default()
     steps[steps.index(Execute):steps.index(Execute) + 1] = [ExecuteInTwoKernels, StderrIsNotFailure]
     c.Autograde.autograde_preprocessors = steps
+    if os.environ.get(SHOW_HIDDEN_TESTS_ENV) != "1":
+        feedback = GenerateFeedback.class_traits()["preprocessors"].default()
+        c.GenerateFeedback.preprocessors = feedback + [ClearHiddenTests]
     c.ExecuteInTwoKernels.allow_unsandboxed = os.environ.get(UNSAFE_ENV) == "1"
     c.ExecuteInTwoKernels.gpu = os.environ.get(GPU_ENV) == "1"
     return c

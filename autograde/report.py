@@ -1,5 +1,7 @@
-"""`report.html` for the cohort: who scored what, per task and per skill, and
-which items candidates passed, rendered with Jinja2 and matplotlib."""
+"""The reports people read: `report.html` for the cohort (score distributions, skill
+views, item statistics) and `feedback/<candidate>/profile.html` for each candidate
+(their skill profile and what each lost item was about), rendered with Jinja2 and
+matplotlib. Same results, same bytes."""
 from __future__ import annotations
 
 import io
@@ -7,6 +9,7 @@ from pathlib import Path
 
 import jinja2
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -18,34 +21,74 @@ TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("autograde", "templates"),
     autoescape=jinja2.select_autoescape(["html", "j2"]),
 )
+WEAK_DISCRIMINATION = 0.2  # corrected item-total correlation below this tells candidates apart poorly
 
 
-def _histogram_svg(scores: list[float], max_score: float, title: str) -> str:
-    plt.rcParams["svg.hashsalt"] = "mlassess"  # stable element ids: same cohort, same bytes
-    fig, ax = plt.subplots(figsize=(5, 2.6))
-    ax.hist(scores, bins=min(10, max(1, int(max_score) + 1)), range=(0, max_score or 1), color="#3b6ea8")
-    ax.set_title(title)
-    ax.set_xlabel("score")
-    ax.set_ylabel("candidates")
+def _svg(fig) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     return buffer.getvalue()[buffer.getvalue().index("<svg"):]
 
 
-def _item_rows(results: list[Graded]) -> list[dict]:
-    passes: dict[tuple[str, str], list[bool]] = {}
+def _histogram_svg(scores: list[float], max_score: float, title: str) -> str:
+    plt.rcParams["svg.hashsalt"] = "mlassess"  # stable element ids
+    fig, ax = plt.subplots(figsize=(5, 2.6))
+    ax.hist(scores, bins=min(10, max(1, int(max_score) + 1)), range=(0, max_score or 1), color="#3b6ea8")
+    ax.set_title(title)
+    ax.set_xlabel("score")
+    ax.set_ylabel("candidates")
+    return _svg(fig)
+
+
+def _skill_bars_svg(shares: dict[str, float], title: str, reference: dict[str, float] | None = None) -> str:
+    plt.rcParams["svg.hashsalt"] = "mlassess"
+    fig, ax = plt.subplots(figsize=(5, 2.4))
+    names = list(shares)
+    ax.barh(names, [100 * shares[n] for n in names], color="#3b6ea8", label="earned")
+    if reference:
+        ax.scatter([100 * reference.get(n, 0) for n in names], names, color="#c0392b", zorder=3, label="cohort mean")
+        ax.legend(loc="lower right", fontsize=7)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of the points available in this skill")
+    ax.set_title(title)
+    ax.invert_yaxis()
+    return _svg(fig)
+
+
+def skill_shares(results: list[Graded]) -> dict[str, float]:
+    """Share of the available points earned per skill, over the given results."""
+    earned = {s: 0.0 for s in SKILLS}
+    available = {s: 0.0 for s in SKILLS}
     for g in results:
-        if g.status != "graded":
-            continue
         for item in g.items:
-            if item.automatic:
-                passes.setdefault((g.task, item.grade_id), []).append(item.score >= item.max_score)
+            if item.skill:
+                earned[item.skill] += item.score
+                available[item.skill] += item.max_score
+    return {s: earned[s] / available[s] for s in SKILLS if available[s]}
+
+
+def item_statistics(results: list[Graded]) -> list[dict]:
+    """Per automatic item: the share who passed it and how well it separates strong from
+    weak candidates (correlation of passing it with the rest of their score on that task)."""
     rows = []
-    for (task, grade_id), outcomes in sorted(passes.items()):
-        share = sum(outcomes) / len(outcomes)
-        flag = "nobody passes" if share == 0 else "everybody passes" if share == 1 else ""
-        rows.append({"task": task, "item": grade_id, "share": share, "n": len(outcomes), "flag": flag})
+    for task in sorted({g.task for g in results}):
+        graded = [g for g in results if g.task == task and g.status == "graded"]
+        if not graded:
+            continue
+        names = [i.grade_id for i in graded[0].items if i.automatic]
+        passed = np.array([[i.score >= i.max_score for i in g.items if i.automatic] for g in graded], dtype=float)
+        totals = np.array([g.auto_score for g in graded])
+        for k, name in enumerate(names):
+            share = passed[:, k].mean()
+            rest = totals - np.array([g.items[[i.grade_id for i in g.items].index(name)].score for g in graded])
+            spread = passed[:, k].std() * rest.std()
+            separation = float(np.corrcoef(passed[:, k], rest)[0, 1]) if spread > 0 else None
+            flag = ("nobody passes" if share == 0 else "everybody passes" if share == 1 else
+                    "weak separation" if len(graded) >= 5 and separation is not None
+                    and separation < WEAK_DISCRIMINATION else "")
+            rows.append({"task": task, "item": name, "share": share, "n": len(graded),
+                         "separation": separation, "flag": flag})
     return rows
 
 
@@ -54,15 +97,35 @@ def write_report(results: list[Graded], path: Path) -> Path:
     for name in sorted({g.task for g in results}):
         rows = sorted((g for g in results if g.task == name), key=lambda g: g.candidate)
         max_score = max(g.max_score for g in rows)
-        tasks.append({
-            "name": name,
-            "rows": rows,
-            "max_score": max_score,
-            "histogram": _histogram_svg([g.score for g in rows], max_score, name),
-        })
+        tasks.append({"name": name, "rows": rows, "max_score": max_score,
+                      "histogram": _histogram_svg([g.score for g in rows], max_score, name)})
+    cohort_skills = skill_shares(results)
+    candidates = sorted({g.candidate for g in results})
+    skill_table = [(c, skill_shares([g for g in results if g.candidate == c])) for c in candidates]
     html = TEMPLATES.get_template("report.html.j2").render(
-        tasks=tasks, skills=SKILLS, items=_item_rows(results),
-        candidates=len({g.candidate for g in results}), failures=sum(g.status != "graded" for g in results),
+        tasks=tasks, skills=SKILLS, items=item_statistics(results), candidates=len(candidates),
+        failures=sum(g.status != "graded" for g in results), skill_table=skill_table,
+        skill_chart=_skill_bars_svg(cohort_skills, "cohort: share of points earned per skill") if cohort_skills else "",
+        used_skills=list(cohort_skills),
     )
     Path(path).write_text(html)
     return Path(path)
+
+
+def write_profiles(results: list[Graded], feedback_root: Path) -> list[Path]:
+    """`feedback/<candidate>/profile.html`: what a candidate demonstrably did and did not do."""
+    cohort = skill_shares(results)
+    written = []
+    for candidate in sorted({g.candidate for g in results}):
+        mine = sorted((g for g in results if g.candidate == candidate), key=lambda g: g.task)
+        shares = skill_shares(mine)
+        folder = Path(feedback_root) / candidate
+        folder.mkdir(parents=True, exist_ok=True)
+        feedback = {g.task: sorted(p.relative_to(folder).as_posix() for p in (folder / g.task).glob("*.html"))
+                    for g in mine}
+        html = TEMPLATES.get_template("profile.html.j2").render(
+            candidate=candidate, results=mine, feedback=feedback,
+            chart=_skill_bars_svg(shares, f"{candidate}: skill profile", cohort) if shares else "")
+        (folder / "profile.html").write_text(html)
+        written.append(folder / "profile.html")
+    return written

@@ -11,7 +11,6 @@ from __future__ import annotations
 import builtins
 import importlib
 import json
-import linecache
 import queue
 import sys
 import time
@@ -206,8 +205,7 @@ class TrustedRunner:
         self.namespace = TestNamespace(self.bridge)
 
     def run(self, source: str, budget_s: float, name: str) -> None:
-        filename = f"<test {name}>"
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # readable tracebacks
+        filename = f"<test {name}>"  # no source lines in tracebacks: feedback must not show hidden tests
         self.bridge.deadline = time.monotonic() + budget_s
         try:
             exec(compile(source, filename, "exec"), self.namespace)
