@@ -22,13 +22,19 @@ class BuildError(RuntimeError):
     pass
 
 
-def build_task(course: Course, task: Task, cohort_secret: str | None = None, candidates: list[str] = ()) -> Path:
+def release_task(course: Course, task: Task) -> Path:
+    """The shared release: nbgrader's, plus the task's data drawn from the public sample secret."""
     result = course.run("generate_assignment", task.name)
     if not result["success"]:
         raise BuildError(f"nbgrader could not release {task.name}:\n{result.get('error') or result.get('log')}")
     release = course.release_dir(task.name)
     _write_data(task, Variant(SAMPLE_SECRET, SAMPLE_CANDIDATE, task.name), release,
                 course.hidden_dir(SAMPLE_CANDIDATE, task.name))
+    return release
+
+
+def build_task(course: Course, task: Task, cohort_secret: str | None = None, candidates: list[str] = ()) -> Path:
+    release = release_task(course, task)
     leaks = find_leaks(task, release)
     if leaks:
         raise BuildError(f"{task.name}: the release leaks solution or hidden-test text:\n  " + "\n  ".join(leaks))

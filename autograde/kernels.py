@@ -140,11 +140,12 @@ class KernelPair:
     async def candidate_responsive(self, timeout: float = 10) -> bool:
         return await self.responsive(self.candidate, timeout)
 
-    async def restart_trusted(self) -> None:
-        """A fresh test kernel (what earlier test cells defined is lost)."""
+    async def restart_trusted(self, earlier_tests: list[str]) -> None:
+        """A fresh test kernel: what earlier test cells defined is lost (see TrustedRunner.after_restart)."""
         await self.trusted.km.restart_kernel(now=True, newports=False)
         await self.trusted.kc.wait_for_ready(timeout=60)
         await self.run_quietly(self.trusted, _trusted_setup(str(self.sockets / "candidate" / "kernel.json")))
+        await self.run_quietly(self.trusted, f"{RUNNER_NAME}.after_restart({earlier_tests!r})")
 
     async def recover_candidate(self) -> str:
         """After a timeout or a death: interrupt, and restart if that is not enough.

@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from autograde.build import BuildError, release_task
 from autograde.course import Course
 from autograde.grading import Graded, grade_submission
 from autograde.leaks import find_leaks
@@ -55,11 +56,11 @@ def validate_task(task: Task) -> TaskValidation:
     report.problems.extend(task.problems)
     with tempfile.TemporaryDirectory(prefix=f"mlassess-validate-{task.name}-") as scratch:
         course = Course(Path(scratch) / "course", task.folder.parent)
-        built = course.run("generate_assignment", task.name)
-        if not built["success"]:
-            report.problems.append(f"nbgrader could not release the task: {_last_line(built)}")
+        try:
+            release = release_task(course, task)
+        except BuildError as exc:
+            report.problems.append(f"could not release the task: {str(exc).strip().splitlines()[-1]}")
             return report
-        release = course.release_dir(task.name)
         report.leaks = find_leaks(task, release)
         report.problems.extend(f"leak: {leak}" for leak in report.leaks)
 
@@ -100,7 +101,3 @@ def _grade(course: Course, task: Task, candidate: str, notebook: Path) -> Graded
     shutil.copytree(course.release_dir(task.name), folder)
     shutil.copyfile(notebook, folder / task.notebook.name)
     return grade_submission(course, task, candidate)
-
-
-def _last_line(result: dict) -> str:
-    return (result.get("error") or result.get("log") or "unknown error").strip().splitlines()[-1]

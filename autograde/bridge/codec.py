@@ -73,6 +73,8 @@ def encode(value, on_other, depth=0):
 
         if isinstance(value, np.ndarray) and value.dtype != object:
             return {"$": "ndarray", "v": _b64(_npy_bytes(value))}
+        if isinstance(value, np.ndarray) and value.size <= MAX_ITEMS:  # e.g. feature names: item by item
+            return {"$": "objarray", "v": encode(value.tolist(), on_other, depth + 1), "shape": list(value.shape)}
         if isinstance(value, np.generic) and not isinstance(value, np.object_):
             return {"$": "npscalar", "v": _b64(_npy_bytes(np.asarray(value)))}
     if module == "pandas":
@@ -130,6 +132,16 @@ def decode(data, on_ref, depth=0):
         return {decode(k, on_ref, depth + 1): decode(x, on_ref, depth + 1) for k, x in v}
     if tag == "ndarray":
         return _load_npy(v)
+    if tag == "objarray":
+        import numpy as np
+
+        shape = tuple(int(n) for n in data["shape"])
+        items = _flatten(decode(v, on_ref, depth + 1), len(shape))
+        if len(items) != math.prod(shape):
+            raise Malformed("object array items do not match its shape")
+        array = np.empty(shape, dtype=object)
+        array.ravel()[:] = items
+        return array
     if tag == "npscalar":
         return _load_npy(v)[()]
     if tag == "tensor":
@@ -152,6 +164,12 @@ def decode(data, on_ref, depth=0):
     if tag in ("ref", "module", "import", "raise"):
         return on_ref(data)
     raise Malformed(f"unknown tag {tag!r}")
+
+
+def _flatten(items, depth):
+    if depth <= 1:
+        return list(items)
+    return [x for row in items for x in _flatten(row, depth - 1)]
 
 
 def _load_npy(text):

@@ -8,6 +8,7 @@ Assertions therefore only ever see values decoded here.
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import importlib
 import json
@@ -185,9 +186,10 @@ class TestNamespace(dict):
     def __init__(self, bridge: Bridge):
         super().__init__()
         self.bridge = bridge
+        self.lost: set[str] = set()  # defined by tests before a restart: never the candidate's
 
     def __missing__(self, name):
-        if name.startswith("__") and name.endswith("__"):
+        if name.startswith("__") and name.endswith("__") or name in self.lost:
             raise KeyError(name)
         if hasattr(builtins, name):
             return getattr(builtins, name)
@@ -203,11 +205,40 @@ class TrustedRunner:
     def __init__(self, connection_file: str):
         self.bridge = Bridge(connection_file)
         self.namespace = TestNamespace(self.bridge)
+        self.source = ""
 
-    def run(self, source: str, budget_s: float, name: str) -> None:
-        filename = f"<test {name}>"  # no source lines in tracebacks: feedback must not show hidden tests
+    def load(self, source: str) -> None:
+        self.source = source
+
+    def after_restart(self, earlier_tests: list[str]) -> None:
+        """A fresh kernel lost what earlier test cells defined. Their imports are made
+        again; any other name they defined must not quietly resolve to the candidate's
+        object of the same name, so it stays undefined."""
+        for source in earlier_tests:
+            for node in _module_level(ast.parse(source)):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    exec(compile(ast.Module([node], []), "<earlier test imports>", "exec"), self.namespace)
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    self.namespace.lost.add(node.name)
+                elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    self.namespace.lost.add(node.id)
+
+    def run(self, budget_s: float, name: str) -> None:
+        """Runs the loaded test. Tracebacks name the test but never show its lines:
+        feedback must not reveal hidden tests."""
+        code = compile(self.source, f"<test {name}>", "exec")
         self.bridge.deadline = time.monotonic() + budget_s
         try:
-            exec(compile(source, filename, "exec"), self.namespace)
+            exec(code, self.namespace)
         finally:
             self.bridge.deadline = float("inf")
+
+
+def _module_level(tree):
+    """Nodes a test cell runs at module level: function and class bodies are not entered."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))

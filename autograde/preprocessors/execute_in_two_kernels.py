@@ -84,6 +84,7 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
 
     async def _execute(self, nb, pair: KernelPair, tests: dict[str, str], limits: Limits) -> None:
         deadline = time.monotonic() + limits.notebook_timeout_s
+        self._tests_run: list[str] = []
         await pair.start()
         try:
             for index, cell in enumerate(nb.cells):
@@ -119,8 +120,11 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
                 await pair.recover_candidate()
 
     async def _run_test(self, pair: KernelPair, cell, index: int, budget: float) -> None:
+        self._tests_run.append(cell.source)
+        # The test's source goes in quietly: what the cell runs (and a traceback shows) holds none of it.
+        await pair.run_quietly(pair.trusted, f"{RUNNER_NAME}.load({cell.source!r})")
         wrapper = copy.deepcopy(cell)
-        wrapper.source = f"{RUNNER_NAME}.run({cell.source!r}, {budget - 2:.1f}, {cell.metadata['nbgrader']['grade_id']!r})"
+        wrapper.source = f"{RUNNER_NAME}.run({budget - 2:.1f}, {cell.metadata['nbgrader']['grade_id']!r})"
         pair.trusted.timeout = max(1, int(budget))
         try:
             await pair.trusted.async_execute_cell(wrapper, index, store_history=False)
@@ -129,7 +133,7 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
             wrapper.outputs.append(error_output("TrustedKernelDied", f"the test kernel died: {exc}"))
             healthy = False
         if not healthy:
-            await pair.restart_trusted()
+            await pair.restart_trusted(self._tests_run)
         cell.outputs, cell.execution_count = wrapper.outputs, wrapper.execution_count
         # Only a test that ran out of time or lost the candidate's kernel can leave it busy or dead.
         if (_timed_out(cell) or _errors(cell) & {"CandidateKernelDied", "CandidateError"}) \
