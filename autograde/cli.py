@@ -147,7 +147,7 @@ def validate(tasks: TasksArg = None,
         bar = progress.add_task("validating", total=len(selected), note="")
         for task in selected:
             progress.update(bar, note=task.name)
-            reports.append(validate_task(task))
+            reports.append(validate_task(task, workers=os.cpu_count() or 1))
             progress.advance(bar)
     if as_json:
         print(json.dumps({"tasks": [r.to_json() for r in reports]}, indent=2))

@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from autograde.build import BuildError, release_task
+from autograde.cohort import grade_cohort
 from autograde.course import Course
-from autograde.grading import Graded, grade_submission
+from autograde.grading import Graded
 from autograde.leaks import find_leaks
 from autograde.task import Task
 
@@ -51,7 +52,7 @@ class TaskValidation:
         return data
 
 
-def validate_task(task: Task) -> TaskValidation:
+def validate_task(task: Task, workers: int = 1) -> TaskValidation:
     report = TaskValidation(task.name, max_score=task.auto_max, runtime_budget_s=task.runtime_budget_s)
     report.problems.extend(task.problems)
     with tempfile.TemporaryDirectory(prefix=f"mlassess-validate-{task.name}-") as scratch:
@@ -64,7 +65,11 @@ def validate_task(task: Task) -> TaskValidation:
         report.leaks = find_leaks(task, release)
         report.problems.extend(f"leak: {leak}" for leak in report.leaks)
 
-        reference = _grade(course, task, "reference", task.notebook)
+        samples = {"reference": task.notebook, "blank": release / task.notebook.name}
+        samples.update({f.name: f.path for f in task.fixtures if f.path.is_file()})
+        graded = _grade_all(course, task, samples, workers)
+
+        reference = graded["reference"]
         report.reference_score, report.runtime_s = reference.auto_score, round(reference.runtime_s, 2)
         if reference.status != "graded" or reference.failed_items():
             report.problems.append(
@@ -73,7 +78,7 @@ def validate_task(task: Task) -> TaskValidation:
         if reference.runtime_s > task.runtime_budget_s:
             report.problems.append(f"reference takes {reference.runtime_s:.1f} s, budget {task.runtime_budget_s:g} s")
 
-        blank = _grade(course, task, "blank", release / task.notebook.name)
+        blank = graded["blank"]
         report.blank_score = blank.auto_score
         if blank.status != "graded":
             report.problems.append(f"blank release does not grade cleanly: {blank.reason}")
@@ -84,20 +89,22 @@ def validate_task(task: Task) -> TaskValidation:
         for fixture in task.fixtures:
             if not fixture.path.is_file():
                 continue  # already reported by the task itself
-            graded = _grade(course, task, fixture.name, fixture.path)
-            outcome = FixtureOutcome(fixture.name, sorted(fixture.fails), sorted(graded.failed_items()), graded.status)
+            result = graded[fixture.name]
+            outcome = FixtureOutcome(fixture.name, sorted(fixture.fails), sorted(result.failed_items()), result.status)
             report.fixtures.append(outcome)
             if not outcome.ok:
                 report.problems.append(
                     f"fixture {fixture.name} should fail [{', '.join(outcome.expected_fails)}]"
                     f" but fails [{', '.join(outcome.actual_fails)}]"
-                    + (f" ({graded.status}: {graded.reason})" if graded.status != "graded" else ""))
+                    + (f" ({result.status}: {result.reason})" if result.status != "graded" else ""))
     return report
 
 
-def _grade(course: Course, task: Task, candidate: str, notebook: Path) -> Graded:
-    """Submit `notebook` as a candidate would: the release's files plus their notebook."""
-    folder = course.submitted_dir(candidate, task.name)
-    shutil.copytree(course.release_dir(task.name), folder)
-    shutil.copyfile(notebook, folder / task.notebook.name)
-    return grade_submission(course, task, candidate)
+def _grade_all(course: Course, task: Task, samples: dict[str, Path], workers: int) -> dict[str, Graded]:
+    """Submit each notebook as a candidate would (the release's files plus their notebook)
+    and grade them the way `mlassess grade` does."""
+    for candidate, notebook in samples.items():
+        folder = course.submitted_dir(candidate, task.name)
+        shutil.copytree(course.release_dir(task.name), folder)
+        shutil.copyfile(notebook, folder / task.notebook.name)
+    return {g.candidate: g for g in grade_cohort(course, [task], workers=workers)}
