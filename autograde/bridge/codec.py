@@ -57,6 +57,8 @@ def encode(value, on_other, depth=0):
         return value if math.isfinite(value) else {"$": "float", "v": repr(value)}
     if kind is bytes:
         return {"$": "bytes", "v": _b64(value)}
+    if kind is slice:  # pipe[:-1], frame.iloc[2:5]
+        return {"$": "slice", "v": [encode(x, on_other, depth + 1) for x in (value.start, value.stop, value.step)]}
     if kind in (list, tuple, set, frozenset):
         if len(value) > MAX_ITEMS:
             raise NotData("too many items")
@@ -124,6 +126,8 @@ def decode(data, on_ref, depth=0):
         return float(v)
     if tag == "bytes":
         return base64.b64decode(v)
+    if tag == "slice":
+        return slice(*(decode(x, on_ref, depth + 1) for x in v[:3]))
     if tag in ("list", "tuple", "set", "frozenset"):
         if len(v) > MAX_ITEMS:
             raise Malformed("too many items")
