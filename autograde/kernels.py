@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -109,8 +111,6 @@ class ResourceGroup:
         return False
 
     def kill_all(self) -> None:
-        import signal
-
         for _ in range(50):
             pids = {int(p) for d in self.dirs.values() for p in (d / "cgroup.procs").read_text().split()}
             if not pids:
@@ -120,7 +120,6 @@ class ResourceGroup:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-            import time
             time.sleep(0.05)
 
     def remove(self) -> None:
@@ -179,8 +178,10 @@ def sandbox_command(argv: list[str], *, workdir: Path, binds_rw: list[Path], bin
         cmd += ["--bind", str(path), str(path)]
     cmd += ["--bind", str(workdir), INSIDE_WORKDIR, "--chdir", INSIDE_WORKDIR, "--"]
     rlimits = [f"--fsize={limits.file_size_mb * 1024 * 1024}", f"--cpu={limits.notebook_timeout_s + 30}",
-               "--core=0", f"--nofile=1024"]
+               "--core=0", "--nofile=1024"]
     if not group.active:
+        # No cgroup: cap address space instead, with room for what libraries reserve but never touch
+        # (torch and BLAS thread arenas); processes are capped per user (not for root).
         rlimits += [f"--as={limits.memory_mb * 1024 * 1024 * 4}", f"--nproc={limits.processes}"]
     launch = ["prlimit", *rlimits, "--", *cmd, *argv]
     if group.active:
