@@ -94,6 +94,11 @@ def _grade(course, tasks: list[Task], workers: int = 1, scheduler: str | None = 
     return results
 
 
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="submissions graded at once on this machine "
+                                         "[default: one per CPU core]", default_factory=lambda: os.cpu_count() or 1,
+                                         show_default=False)]
+
+
 UnsafeOpt = Annotated[bool, typer.Option("--unsafe-no-sandbox", help=(
     "run candidate code WITHOUT the sandbox where none can start: it can then read hidden tests and the "
     "gradebook, write where you can, and use the network. Only for code you would run yourself."))]
@@ -136,7 +141,8 @@ def build(tasks: TasksArg = None, course: CourseOpt = ..., assignments: Assignme
 @app.command()
 def validate(tasks: TasksArg = None,
              as_json: Annotated[bool, typer.Option("--json", help="print one JSON object with a `tasks` list")] = False,
-             assignments: AssignmentsOpt = ..., unsafe_no_sandbox: UnsafeOpt = False) -> None:
+             assignments: AssignmentsOpt = ..., workers: WorkersOpt = ...,
+             unsafe_no_sandbox: UnsafeOpt = False) -> None:
     """Grade each task's reference, blank release and fixtures; exit 1 when a task misses its bar."""
     from autograde.validate import validate_task
 
@@ -147,7 +153,7 @@ def validate(tasks: TasksArg = None,
         bar = progress.add_task("validating", total=len(selected), note="")
         for task in selected:
             progress.update(bar, note=task.name)
-            reports.append(validate_task(task, workers=os.cpu_count() or 1))
+            reports.append(validate_task(task, workers=workers))
             progress.advance(bar)
     if as_json:
         print(json.dumps({"tasks": [r.to_json() for r in reports]}, indent=2))
@@ -166,11 +172,6 @@ def validate(tasks: TasksArg = None,
                 out.print(f"[red]{r.name}:[/red] {problem}", highlight=False)
     if not all(r.passed for r in reports):
         raise typer.Exit(1)
-
-
-WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="submissions graded at once on this machine "
-                                         "[default: one per CPU core]", default_factory=lambda: os.cpu_count() or 1,
-                                         show_default=False)]
 
 
 @app.command()
