@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 
 from autograde.course import SAMPLE_CANDIDATE, Course
-from autograde.datasets import Variant, write_task_data
+from autograde.datasets.release import write_task_data
+from autograde.datasets.variants import Variant
 from autograde.leaks import find_leaks
 from autograde.task import Task
 

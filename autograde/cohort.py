@@ -65,9 +65,18 @@ def _run(jobs: list[tuple], workers: int, scheduler: str | None):
         for job in jobs:
             yield grade_in_isolation(*job)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_warm_start()) as pool:
         for future in as_completed([pool.submit(grade_in_isolation, *job) for job in jobs]):
             yield future.result()
+
+
+def _warm_start():
+    """Workers forked from one server that has imported nbgrader and the kit once:
+    each would otherwise spend seconds importing them. Not forked from this
+    process, whose threads (the progress bar) a fork would copy mid-step."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["autograde.grading", "autograde.nbgrader_settings"])
+    return context
 
 
 def _snapshot_gradebook(course: Course) -> None:

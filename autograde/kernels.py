@@ -159,13 +159,16 @@ class KernelPair:
         return "restarted"
 
     async def stop(self) -> None:
-        for client in (self.candidate, self.trusted):
+        async def stop(client):
             try:
                 if client.kc:
                     client.kc.stop_channels()
                 await client.km.shutdown_kernel(now=True)
             except Exception:
                 pass
+
+        # Each shutdown polls for its process's end: both wait at once.
+        await asyncio.gather(stop(self.candidate), stop(self.trusted))
         for group in self.groups:
             group.remove()
         shutil.rmtree(self.sockets, ignore_errors=True)

@@ -19,6 +19,7 @@ def kit_config(course: Path, assignments: Path) -> Config:
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, ClearOutput, Execute
 
+    from autograde.feedback_exporter import FeedbackExporter
     from autograde.preprocessors import ExecuteInTwoKernels, RebuildFromRelease, StderrIsNotFailure
     from autograde.sandbox import GPU_ENV, UNSAFE_ENV
 
@@ -34,6 +35,7 @@ def kit_config(course: Path, assignments: Path) -> Config:
     steps = Autograde.class_traits()["autograde_preprocessors"].default()
     steps[steps.index(Execute):steps.index(Execute) + 1] = [ExecuteInTwoKernels, StderrIsNotFailure]
     c.Autograde.autograde_preprocessors = steps
+    c.GenerateFeedback.exporter_class = FeedbackExporter
     if os.environ.get(SHOW_HIDDEN_TESTS_ENV) != "1":
         feedback = GenerateFeedback.class_traits()["preprocessors"].default()
         c.GenerateFeedback.preprocessors = feedback + [ClearHiddenTests]

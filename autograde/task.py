@@ -140,7 +140,7 @@ def _item(cell, tags: dict, problems: list[str]) -> Item:
 
 
 def _datasets(names, problems: list[str]) -> list[str]:
-    from autograde.datasets.release import DATASETS
+    from autograde.datasets import DATASETS
 
     names = list(names or [])
     for name in names:

@@ -3,7 +3,9 @@
 import pandas as pd
 import pytest
 
-from autograde.datasets import Variant, cards, write_task_data
+from autograde.datasets import cards
+from autograde.datasets.release import write_task_data
+from autograde.datasets.variants import Variant
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,9 @@ import pytest
 from scipy.stats import chi2_contingency
 from sklearn.linear_model import LogisticRegression
 
-from autograde.datasets import Variant, churn, write_task_data
+from autograde.datasets import churn
+from autograde.datasets.release import write_task_data
+from autograde.datasets.variants import Variant
 from autograde.datasets.drift import STREAM_START
 
 LABEL = churn.LABEL

@@ -12,7 +12,10 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2, chi2_contingency, ks_2samp
 
-from autograde.datasets import DriftEvent, Variant, churn, drift, write_task_data
+from autograde.datasets import churn, drift
+from autograde.datasets.drift import DriftEvent
+from autograde.datasets.release import write_task_data
+from autograde.datasets.variants import Variant
 from autograde.datasets.drift import window_start
 
 PARAMS = churn.CENTRAL_PARAMS

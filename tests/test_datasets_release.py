@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from autograde.datasets import Variant, cards, digits, write_task_data
+from autograde.datasets import DATASETS, cards, digits
+from autograde.datasets.release import write_task_data
+from autograde.datasets.variants import Variant
 
-DATASETS = ("churn", "churn_drift", "digits")
 CARD_OF = {"churn": "churn", "churn_drift": "churn", "digits": "digits"}
 
 

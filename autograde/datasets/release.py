@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from autograde.datasets import churn, digits, drift
+from autograde.datasets import DATASETS, churn, digits, drift
 from autograde.datasets.variants import Variant
 
-DATASETS = ("churn", "churn_drift", "digits")
 CHURN_CUSTOMERS = 500
 CHURN_HOLDOUT_SHARE = 0.25
 STREAM_WINDOWS = 26

@@ -14,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from autograde.datasets import DATASETS  # noqa: E402
 from autograde.datasets.release import write_task_data  # noqa: E402
 from autograde.datasets.variants import Variant  # noqa: E402
 
-DATASETS = ("churn", "churn_drift", "digits")
 
 
 def main() -> None:
