@@ -3,6 +3,7 @@ notebook, `task.yaml` (skills per graded item, budgets, fixture expectations)
 and `fixtures/` (submissions the kit grades to prove the task's own grading)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,8 @@ class Item:
     automatic: bool
     skill: str | None
     dimension: str | None
+    hints: tuple[str, ...] = ()  # most general first: a practice release shows them tier by tier
+    explain: str = ""  # what the item checks and why it matters: practice feedback shows it when lost
 
 
 @dataclass(frozen=True)
@@ -85,11 +88,14 @@ class Task:
 
         problems: list[str] = []
         tags = meta.get("items") or {}
-        items = [_item(cell, tags, problems) for cell in nbformat.read(notebook, as_version=4).cells if is_grade(cell)]
+        cells = nbformat.read(notebook, as_version=4).cells
+        items = [_item(cell, tags, problems) for cell in cells if is_grade(cell)]
         for unknown in sorted(set(tags) - {item.grade_id for item in items}):
             problems.append(f"task.yaml tags item '{unknown}', which the notebook does not have")
         if not items:
             problems.append("the notebook has no graded cells")
+        problems.extend(_standard_problems(meta, cells, items))
+        problems.extend(_placeholders(meta_path, notebook))
 
         automatic = {item.grade_id for item in items if item.automatic}
         fixtures = []
@@ -130,13 +136,69 @@ def _item(cell, tags: dict, problems: list[str]) -> Item:
         problems.append(f"item '{grade_id}' needs a skill tag, one of {', '.join(SKILLS)} (task.yaml items)")
     if dimension not in DIMENSIONS:
         problems.append(f"item '{grade_id}' needs a dimension tag, one of {', '.join(DIMENSIONS)} (task.yaml items)")
+    hints = tag.get("hints") or []
+    if not isinstance(hints, list) or len(hints) < 2 or not all(isinstance(h, str) and h.strip() for h in hints):
+        problems.append(f"item '{grade_id}' needs hints for practice releases: two or more tiers, most general "
+                        "first (task.yaml items.<id>.hints)")
+        hints = []
+    explain = tag.get("explain")
+    if not isinstance(explain, str) or not explain.strip():
+        problems.append(f"item '{grade_id}' needs an explanation of what it checks and why it matters, shown in "
+                        "practice feedback when the item is lost (task.yaml items.<id>.explain)")
+        explain = ""
     return Item(
         grade_id=grade_id,
         points=float(cell.metadata["nbgrader"]["points"]),
         automatic=not is_solution(cell),
         skill=skill,
         dimension=dimension,
+        hints=tuple(h.strip() for h in hints),
+        explain=explain.strip(),
     )
+
+
+GENERIC_ID = re.compile(r"^(test|item|question|q|answer|cell)_?\d+$")
+PLACEHOLDER = "TODO"  # what `mlassess new` leaves for the author to replace
+
+
+def _standard_problems(meta: dict, cells, items: list[Item]) -> list[str]:
+    """What ../shared/design/TASK_STANDARD.md asks of every task, said the way an author fixes it."""
+    problems = []
+    minutes = meta.get("time_budget_minutes")
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
+        problems.append("task.yaml time_budget_minutes: say how long a competent engineer needs (45-90 minutes)")
+    runtime = meta.get("runtime_budget_s")
+    if not isinstance(runtime, (int, float)) or isinstance(runtime, bool) or not 0 < runtime <= 60:
+        problems.append("task.yaml runtime_budget_s: the reference must grade within at most 60 s on 2 CPU cores; "
+                        "declare the budget (a number from 1 to 60)")
+    manual = [i for i in items if not i.automatic]
+    if not 1 <= len(manual) <= 3:
+        problems.append(f"the notebook has {len(manual)} manually graded written answers; a task has one to three "
+                        "(production judgement, with a rubric in the source)")
+    if items and all(not i.automatic for i in items):
+        problems.append("the notebook has no autograded test cells")
+    if not any("BEGIN HIDDEN TESTS" in c.source for c in cells if c.cell_type == "code"):
+        problems.append("no hidden tests: test cells need a ### BEGIN HIDDEN TESTS region checking inputs the "
+                        "candidate never sees")
+    for item in items:
+        if GENERIC_ID.match(item.grade_id):
+            problems.append(f"grade_id '{item.grade_id}' says nothing: name the idea it checks "
+                            "(test_split_has_no_leakage, not test_3)")
+    return problems
+
+
+def _placeholders(*files: Path) -> list[str]:
+    """Scaffold text an author has not replaced yet."""
+    problems = []
+    for path in files:
+        lines = path.read_text().splitlines()
+        if path.suffix == ".ipynb":
+            lines = [x for c in nbformat.read(path, as_version=4).cells for x in c.source.splitlines()]
+        found = [x.strip() for x in lines if PLACEHOLDER in x]
+        if found:
+            problems.append(f"{path.name} still holds {len(found)} scaffold placeholder(s) ({PLACEHOLDER}), "
+                            f"first: {found[0][:80]!r}")
+    return problems
 
 
 def _datasets(names, problems: list[str]) -> list[str]:
