@@ -11,6 +11,8 @@ from autograde.course import SAMPLE_CANDIDATE, Course
 from autograde.datasets.release import write_task_data
 from autograde.datasets.variants import Variant
 from autograde.leaks import find_leaks
+from autograde.plan import PLAN_IN_COURSE, Plan
+from autograde.practice import write_hints, write_notice
 from autograde.task import Task
 
 # The shared release carries data drawn from this public secret: fine for practice and
@@ -34,8 +36,13 @@ def release_task(course: Course, task: Task) -> Path:
     return release
 
 
-def build_task(course: Course, task: Task, cohort_secret: str | None = None, candidates: list[str] = ()) -> Path:
+def build_task(course: Course, task: Task, cohort_secret: str | None = None, candidates: list[str] = (),
+               plan: Plan | None = None) -> Path:
     release = release_task(course, task)
+    if plan:
+        write_notice(plan, task, release)
+        if plan.practice and plan.hints:
+            write_hints(task, release)
     leaks = find_leaks(task, release)
     if leaks:
         raise BuildError(f"{task.name}: the release leaks solution or hidden-test text:\n  " + "\n  ".join(leaks))
@@ -55,3 +62,13 @@ def _write_data(task: Task, variant: Variant, release: Path, hidden: Path) -> No
     shutil.rmtree(hidden, ignore_errors=True)
     for dataset in task.datasets:
         write_task_data(dataset, variant, release, hidden)
+
+
+def record_plan(course: Course, plan: Plan | None) -> None:
+    """The course remembers the plan it was built for, so grading reports against it;
+    a build without a plan forgets any earlier one."""
+    kept = course.root / PLAN_IN_COURSE
+    if plan:
+        shutil.copyfile(plan.path, kept)
+    elif kept.exists():
+        kept.unlink()

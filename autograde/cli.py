@@ -49,25 +49,50 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), TextColumn("{task.fields[note]}"), console=err, transient=False)
 
 
-def _build(course, tasks: list[Task], cohort_secret: str | None = None, candidates: list[str] = ()) -> None:
-    from autograde.build import BuildError, build_task
+def _build(course, tasks: list[Task], cohort_secret: str | None = None, candidates: list[str] = (), plan=None) -> None:
+    from autograde.build import BuildError, build_task, record_plan
 
     for task in tasks:
         try:
-            release = build_task(course, task, cohort_secret, candidates)
+            release = build_task(course, task, cohort_secret, candidates, plan)
         except BuildError as exc:
             _fail(str(exc), 1)
         out.print(f"released {task.name} -> {release}", highlight=False)
         if candidates:
             out.print(f"  {len(candidates)} candidate variant(s) -> {course.root / 'variants'}/<candidate>/{task.name}",
                       highlight=False)
+    record_plan(course, plan)
+    if plan:
+        out.print(f"plan '{plan.name}' ({plan.mode}, {plan.total_minutes} minutes) kept in {course.root / 'plan.yaml'}; "
+                  "grading reports against it", highlight=False)
 
 
-def _grade(course, tasks: list[Task], workers: int = 1, scheduler: str | None = None) -> list:
+def _load_plan(path: Path, assignments: Path):
+    from autograde.plan import Plan, PlanError
+
+    try:
+        return Plan.load(path, assignments)
+    except PlanError as exc:
+        _fail(str(exc))
+
+
+def _course_plan(course, assignments: Path):
+    """The plan the course was built for, if any."""
+    from autograde.plan import PLAN_IN_COURSE
+
+    kept = course.root / PLAN_IN_COURSE
+    return _load_plan(kept, assignments) if kept.is_file() else None
+
+
+def _grade(course, tasks: list[Task], workers: int = 1, scheduler: str | None = None, plan=None) -> list:
     from autograde.cohort import grade_cohort
     from autograde.export import write_grades_csv, write_items_csv
-    from autograde.report import write_profiles, write_report
+    from autograde.nbgrader_settings import SHOW_HIDDEN_TESTS_ENV
+    from autograde.practice import write_reference_solutions
+    from autograde.report import write_profiles, write_report, write_role_csv
 
+    if plan and plan.show_hidden_tests:
+        os.environ[SHOW_HIDDEN_TESTS_ENV] = "1"
     pending = course.submissions()
     if not pending:
         _fail(f"no submissions under {course.root / 'submitted'} (expected submitted/<candidate>/<task>/)")
@@ -86,11 +111,18 @@ def _grade(course, tasks: list[Task], workers: int = 1, scheduler: str | None = 
             err.print(f"[yellow]{g.candidate}/{g.task}: {g.status}: {g.reason}[/yellow]", highlight=False)
     grades = write_grades_csv(results, course.root / "grades.csv")
     items = write_items_csv(results, course.root / "items.csv")
-    report = write_report(results, course.root / "report.html")
-    profiles = write_profiles(results, course.root / "feedback")
+    if plan and plan.practice and plan.reference_solution:
+        submitted = {}
+        for g in results:
+            submitted.setdefault(g.candidate, []).append(g.task)
+        write_reference_solutions(plan, course.root / "feedback", submitted)
+    report = write_report(results, course.root / "report.html", plan)
+    profiles = write_profiles(results, course.root / "feedback", plan)
     out.print(f"graded {len(results)} submission(s)\ngrades: {grades}\nitems: {items}\nreport: {report}\n"
               f"feedback: {course.root / 'feedback'}/<candidate>/profile.html ({len(profiles)} candidates)",
               highlight=False)
+    if plan:
+        out.print(f"role: {write_role_csv(results, plan, course.root / 'role.csv')} (plan '{plan.name}')", highlight=False)
     return results
 
 
@@ -127,15 +159,22 @@ def build(tasks: TasksArg = None, course: CourseOpt = ..., assignments: Assignme
               help="secret the candidates' data variants are drawn from; keep it off the command line")] = None,
           candidates: Annotated[Optional[Path], typer.Option(
               "--candidates", help="file of candidate ids, one per line: each gets COURSE/variants/<id>/<task>/",
-              exists=True, dir_okay=False)] = None) -> None:
-    """Release every task (or the named ones) under COURSE/release/, refusing any release that leaks;
-    with --cohort-secret and --candidates, also one release per candidate with their own data."""
+              exists=True, dir_okay=False)] = None,
+          plan: Annotated[Optional[Path], typer.Option(
+              "--plan", help="assessment plan (plans/*.yaml): its tasks, time limits, skill weights and bands; "
+                             "a practice plan adds hints. Grading then reports against it.")] = None) -> None:
+    """Release every task (or the named ones, or a plan's) under COURSE/release/, refusing any release
+    that leaks; with --cohort-secret and --candidates, also one release per candidate with their own data."""
     from autograde.course import Course
 
     ids = [x.strip() for x in candidates.read_text().splitlines() if x.strip()] if candidates else []
     if ids and not cohort_secret:
         _fail("--candidates needs a cohort secret (--cohort-secret or MLASSESS_COHORT_SECRET)")
-    _build(Course(course, assignments), _select(assignments, tasks), cohort_secret, ids)
+    if plan and tasks:
+        _fail("name tasks or give --plan, not both: a plan lists its own tasks")
+    chosen = _load_plan(plan, assignments) if plan else None
+    selected = [p.task for p in chosen.tasks] if chosen else _select(assignments, tasks)
+    _build(Course(course, assignments), selected, cohort_secret, ids, chosen)
 
 
 @app.command()
@@ -175,6 +214,23 @@ def validate(tasks: TasksArg = None,
 
 
 @app.command()
+def new(name: Annotated[str, typer.Argument(help="task folder name, numbered like the others: 06-feature-store")],
+        assignments: AssignmentsOpt = ...) -> None:
+    """Scaffold a task that follows the task standard: notebook with solution and hidden-test markers
+    and nbgrader metadata, task.yaml, fixtures/. Then run `mlassess validate NAME` until it passes."""
+    from autograde.scaffold import ScaffoldError, new_task
+
+    try:
+        folder = new_task(assignments, name)
+    except ScaffoldError as exc:
+        _fail(str(exc))
+    out.print(f"created {folder}/\n  {name}.ipynb    brief, solution, visible + hidden test, written answer (a working example)\n"
+              f"  task.yaml       skills, dimensions, hints, budgets: replace every TODO\n"
+              f"  fixtures/       add correct-alternative-*.ipynb and mistake-*.ipynb (see fixtures/README.md)\n"
+              f"next: mlassess validate {name}   (lists what the task still lacks)", highlight=False)
+
+
+@app.command()
 def grade(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., workers: WorkersOpt = ...,
           scheduler: Annotated[Optional[str], typer.Option(
               "--scheduler", help="grade on a Dask cluster at this address (tcp://host:8786); its workers "
@@ -182,11 +238,15 @@ def grade(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., workers: W
           unsafe_no_sandbox: UnsafeOpt = False, gpu: GpuOpt = False) -> None:
     """Grade every submission under COURSE/submitted/<candidate>/<task>/ (in parallel; an
     interrupted run resumes where it stopped), then write COURSE/grades.csv,
-    COURSE/items.csv and COURSE/report.html."""
+    COURSE/items.csv and COURSE/report.html (and COURSE/role.csv when the course was built
+    with a plan)."""
     from autograde.course import Course
 
     _protections(unsafe_no_sandbox, gpu)
-    _grade(Course(course, assignments), _select(assignments, None), workers, scheduler)
+    c = Course(course, assignments)
+    plan = _course_plan(c, assignments)
+    tasks = [p.task for p in plan.tasks] if plan else _select(assignments, None)
+    _grade(c, tasks, workers, scheduler, plan)
 
 
 @app.command()

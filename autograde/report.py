@@ -4,6 +4,7 @@ views, item statistics) and `feedback/<candidate>/profile.html` for each candida
 matplotlib. Same results, same bytes."""
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 
@@ -15,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from autograde.grading import Graded  # noqa: E402
+from autograde.plan import Plan  # noqa: E402
 from autograde.task import SKILLS  # noqa: E402
 
 TEMPLATES = jinja2.Environment(
@@ -41,13 +43,16 @@ def _histogram_svg(scores: list[float], max_score: float, title: str) -> str:
     return _svg(fig)
 
 
-def _skill_bars_svg(shares: dict[str, float], title: str, reference: dict[str, float] | None = None) -> str:
+def _skill_bars_svg(shares: dict[str, float], title: str, reference: dict[str, float] | None = None,
+                    weights: dict[str, float] | None = None) -> str:
+    """Share earned per skill; with a role's weights, the skills it weighs most come first, labelled."""
     plt.rcParams["svg.hashsalt"] = "mlassess"
     fig, ax = plt.subplots(figsize=(5, 2.4))
-    names = list(shares)
-    ax.barh(names, [100 * shares[n] for n in names], color="#3b6ea8", label="earned")
+    names = sorted(shares, key=lambda n: -weights.get(n, 0)) if weights else list(shares)
+    labels = [f"{n} ({100 * weights.get(n, 0):.0f}% of role)" for n in names] if weights else names
+    ax.barh(labels, [100 * shares[n] for n in names], color="#3b6ea8", label="earned")
     if reference:
-        ax.scatter([100 * reference.get(n, 0) for n in names], names, color="#c0392b", zorder=3, label="cohort mean")
+        ax.scatter([100 * reference.get(n, 0) for n in names], labels, color="#c0392b", zorder=3, label="cohort mean")
         ax.legend(loc="lower right", fontsize=7)
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of the points available in this skill")
@@ -92,7 +97,26 @@ def item_statistics(results: list[Graded]) -> list[dict]:
     return rows
 
 
-def write_report(results: list[Graded], path: Path) -> Path:
+def role_rows(results: list[Graded], plan: Plan) -> list[dict]:
+    """Per candidate: role score (0-100, automatic items weighted by the role) and band."""
+    rows = []
+    for candidate in sorted({g.candidate for g in results}):
+        score = plan.role_score([g for g in results if g.candidate == candidate])
+        rows.append({"candidate": candidate, "score": score, "band": plan.band(score)})
+    return rows
+
+
+def write_role_csv(results: list[Graded], plan: Plan, path: Path) -> Path:
+    """`role.csv`: candidate, plan, role_score, band; same results, same bytes."""
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["candidate", "plan", "role_score", "band"])
+        for row in role_rows(results, plan):
+            writer.writerow([row["candidate"], plan.name, f"{row['score']:.1f}", row["band"]])
+    return Path(path)
+
+
+def write_report(results: list[Graded], path: Path, plan: Plan | None = None) -> Path:
     tasks = []
     for name in sorted({g.task for g in results}):
         rows = sorted((g for g in results if g.task == name), key=lambda g: g.candidate)
@@ -100,21 +124,25 @@ def write_report(results: list[Graded], path: Path) -> Path:
         tasks.append({"name": name, "rows": rows, "max_score": max_score,
                       "histogram": _histogram_svg([g.score for g in rows], max_score, name)})
     cohort_skills = skill_shares(results)
+    roles = role_rows(results, plan) if plan else []
     candidates = sorted({g.candidate for g in results})
     skill_table = [(c, skill_shares([g for g in results if g.candidate == c])) for c in candidates]
     html = TEMPLATES.get_template("report.html.j2").render(
         tasks=tasks, skills=SKILLS, items=item_statistics(results), candidates=len(candidates),
         failures=sum(g.status != "graded" for g in results), skill_table=skill_table,
         skill_chart=_skill_bars_svg(cohort_skills, "cohort: share of points earned per skill") if cohort_skills else "",
-        used_skills=list(cohort_skills),
+        used_skills=list(cohort_skills), plan=plan, roles=roles,
+        bands=[(name, lowest, sum(r["band"] == name for r in roles)) for name, lowest in plan.bands] if plan else [],
     )
     Path(path).write_text(html)
     return Path(path)
 
 
-def write_profiles(results: list[Graded], feedback_root: Path) -> list[Path]:
-    """`feedback/<candidate>/profile.html`: what a candidate demonstrably did and did not do."""
+def write_profiles(results: list[Graded], feedback_root: Path, plan: Plan | None = None) -> list[Path]:
+    """`feedback/<candidate>/profile.html`: what a candidate demonstrably did and did not do;
+    with a plan, measured against the role, and in practice, why each lost item matters."""
     cohort = skill_shares(results)
+    items = {(p.task.name, i.grade_id): i for p in plan.tasks for i in p.task.items} if plan else {}
     written = []
     for candidate in sorted({g.candidate for g in results}):
         mine = sorted((g for g in results if g.candidate == candidate), key=lambda g: g.task)
@@ -123,9 +151,15 @@ def write_profiles(results: list[Graded], feedback_root: Path) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
         feedback = {g.task: sorted(p.relative_to(folder).as_posix() for p in (folder / g.task).glob("*.html"))
                     for g in mine}
+        role = None
+        if plan:
+            score = plan.role_score(mine)
+            role = {"score": score, "band": plan.band(score), "weights": plan.weights}
         html = TEMPLATES.get_template("profile.html.j2").render(
-            candidate=candidate, results=mine, feedback=feedback,
-            chart=_skill_bars_svg(shares, f"{candidate}: skill profile", cohort) if shares else "")
+            candidate=candidate, results=mine, feedback=feedback, plan=plan, role=role, shares=shares,
+            explained=items if plan and plan.practice else {},
+            chart=_skill_bars_svg(shares, f"{candidate}: skill profile", cohort, plan.weights if plan else None)
+            if shares else "")
         (folder / "profile.html").write_text(html)
         written.append(folder / "profile.html")
     return written

@@ -1,0 +1,80 @@
+"""What a plan adds to a release and to feedback: the assessment notice every
+candidate reads (role, time allowed, what counts), and for practice plans the
+tiered hints per item and, when the plan allows, the reference solution with
+its hidden tests removed."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+from nbconvert.exporters import HTMLExporter
+from nbgrader.preprocessors import ClearHiddenTests
+
+from autograde.plan import Plan
+from autograde.task import Task
+
+NOTICE = "ASSESSMENT.md"
+HINTS = "HINTS.md"
+REFERENCE = "reference-solution.html"
+SOLUTION_MARKER = re.compile(r"(BEGIN|END) SOLUTION")
+
+
+def write_notice(plan: Plan, task: Task, release: Path) -> Path:
+    minutes = next(p.minutes for p in plan.tasks if p.task is task)
+    weights = ", ".join(f"{skill} {100 * w:.0f}%" for skill, w in sorted(plan.weights.items(), key=lambda x: -x[1]))
+    lines = [
+        f"# {plan.name}: {'practice' if plan.practice else 'assessment'}",
+        "",
+        *([plan.summary, ""] if plan.summary else []),
+        f"- This task: **{task.name}**, {minutes} minutes.",
+        f"- The whole {'practice set' if plan.practice else 'assessment'}: {len(plan.tasks)} task(s), "
+        f"{plan.total_minutes} minutes: {', '.join(plan.task_names)}.",
+        f"- What counts for this role: {weights} (share of the automatically graded points in each skill).",
+        "- Hidden tests check your functions on data you have not seen; written answers are read by a person.",
+    ]
+    if plan.practice and plan.hints:
+        lines.append(f"- Stuck? `{HINTS}` has hints for every graded item, most general first.")
+    path = release / NOTICE
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def write_hints(task: Task, release: Path) -> Path:
+    """HINTS.md: per item, the hints tier by tier, each folded until asked for."""
+    lines = [f"# Hints: {task.name}", "",
+             "Open one tier at a time: the first is a nudge, the last describes the approach.", ""]
+    for item in task.items:
+        kind = "written answer" if not item.automatic else "check"
+        lines += [f"## `{item.grade_id}` ({kind}, {item.points:g} point{'s' if item.points != 1 else ''})", ""]
+        for tier, hint in enumerate(item.hints, 1):
+            lines += ["<details>", f"<summary>Hint {tier}</summary>", "", hint, "", "</details>", ""]
+    path = release / HINTS
+    path.write_text("\n".join(lines))
+    return path
+
+
+def reference_solution_html(task: Task) -> str:
+    """The source notebook as a page, hidden tests removed: what a practising engineer compares with."""
+    nb = nbformat.read(task.notebook, as_version=4)
+    cleared = ClearHiddenTests()
+    for index, cell in enumerate(nb.cells):
+        cell, _ = cleared.preprocess_cell(cell, {}, index)
+        cell.source = "\n".join(x for x in cell.source.splitlines() if not SOLUTION_MARKER.search(x))
+        nb.cells[index] = cell
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    return body
+
+
+def write_reference_solutions(plan: Plan, feedback_root: Path, candidates: dict[str, list[str]]) -> list[Path]:
+    """feedback/<candidate>/<task>/reference-solution.html for each task a candidate submitted."""
+    pages = {p.task.name: reference_solution_html(p.task) for p in plan.tasks}
+    written = []
+    for candidate, tasks in sorted(candidates.items()):
+        for task in tasks:
+            if task in pages:
+                folder = Path(feedback_root) / candidate / task
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / REFERENCE).write_text(pages[task])
+                written.append(folder / REFERENCE)
+    return written

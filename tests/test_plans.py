@@ -1,0 +1,120 @@
+"""Assessment plans: every shipped role plan builds and grades the sample cohort and
+reports against the role; a plan with a mistake is refused with the mistake named."""
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import FIXTURE_TASKS, REPO, run_tool
+
+PLANS = sorted((REPO / "plans").glob("*.yaml"))
+ASSIGNMENTS = REPO / "assignments"
+
+
+def _stage_strongest_and_weakest(course: Path, tasks: list[str]):
+    """The sample cohort for a plan: the reference solution (strongest) and the blank release
+    (weakest) of each of its tasks, submitted as a candidate would."""
+    for task in tasks:
+        release = course / "release" / task
+        for candidate, notebook in (("reference", ASSIGNMENTS / task / f"{task}.ipynb"),
+                                    ("blank", release / f"{task}.ipynb")):
+            folder = course / "submitted" / candidate / task
+            shutil.copytree(release, folder)
+            shutil.copyfile(notebook, folder / f"{task}.ipynb")
+
+
+def test_the_kit_ships_a_plan_per_role_and_a_practice_plan():
+    """Are there plans for the roles hiring teams assess, and one for upskilling?"""
+    names = {yaml.safe_load(p.read_text())["name"] for p in PLANS}
+    assert {"ML engineer", "MLOps engineer", "Data scientist", "AI engineer"} <= names
+    assert any(yaml.safe_load(p.read_text()).get("mode") == "practice" for p in PLANS)
+
+
+@pytest.mark.parametrize("plan", PLANS, ids=[p.stem for p in PLANS])
+def test_each_shipped_plan_builds_and_grades_the_sample_cohort_against_its_role(plan, tmp_path):
+    """Does a shipped plan build its tasks, grade the sample cohort, and place the
+    reference at the top band and the blank at the bottom of the role's bands?"""
+    spec = yaml.safe_load(plan.read_text())
+    tasks = [t["task"] for t in spec["tasks"]]
+    bands = list(spec["bands"])
+    course = tmp_path / "course"
+    built = run_tool("mlassess", "build", "--course", str(course), "--plan", str(plan))
+    assert built.returncode == 0, built.stderr
+    assert sorted(p.name for p in (course / "release").iterdir()) == sorted(tasks)
+    for entry in spec["tasks"]:
+        notice = (course / "release" / entry["task"] / "ASSESSMENT.md").read_text()
+        assert spec["name"] in notice and f"{entry['minutes']} minutes" in notice
+        assert (course / "release" / entry["task"] / "HINTS.md").exists() == (spec.get("mode") == "practice")
+
+    _stage_strongest_and_weakest(course, tasks)
+    graded = run_tool("mlassess", "grade", "--course", str(course), "--workers", "1")
+    assert graded.returncode == 0, graded.stderr
+
+    with open(course / "grades.csv") as f:
+        assert sorted({row["task"] for row in csv.DictReader(f)}) == sorted(tasks)
+    with open(course / "role.csv") as f:
+        role = {row["candidate"]: row for row in csv.DictReader(f)}
+    assert role["reference"]["role_score"] == "100.0" and role["reference"]["band"] == bands[0]
+    assert role["blank"]["role_score"] == "0.0" and role["blank"]["band"] == bands[-1]
+    assert {row["plan"] for row in role.values()} == {spec["name"]}
+    report = (course / "report.html").read_text()
+    assert f"Role: {spec['name']}" in report
+    profile = (course / "feedback" / "blank" / "profile.html").read_text()
+    assert f"Against the {spec['name']} profile" in profile
+    assert ('class="why"' in profile) == (spec.get("mode") == "practice")  # lost items explained in practice only
+
+
+GOOD = {"name": "Fixture role", "tasks": [{"task": "standardize-features", "minutes": 15}],
+        "skills": {"data": 1}, "bands": {"pass": 50, "fail": 0}}
+
+
+@pytest.mark.parametrize("change, named", [
+    (lambda p: p["tasks"].append({"task": "99-no-such-task"}), "no task named '99-no-such-task'"),
+    (lambda p: p["skills"].update(modelling=2), "skills.modelling: unknown skill"),
+    (lambda p: p["skills"].update(mlops=2), "skills.mlops: weighted 2, but no automatic item"),
+    (lambda p: p["skills"].update(data=-1), "skills.data: weight must be a number >= 0"),
+    (lambda p: p.update(bands={"fail": 0, "pass": 50}), "bands: list them from highest to lowest"),
+    (lambda p: p.update(bands={"pass": 50, "fail": 10}), "bands.fail: the lowest band must start at 0"),
+    (lambda p: p["tasks"][0].update(minutes=0), "minutes must be a whole number from 5 to 480"),
+    (lambda p: p.update(weights={"data": 1}), "unknown key(s) weights"),
+    (lambda p: p.update(practice={"hints": True}), "practice: set mode: practice"),
+    (lambda p: p.update(mode="exam"), "mode: 'exam' is not one of"),
+    (lambda p: p.pop("name"), "name: give the role"),
+])
+def test_a_plan_with_a_mistake_is_refused_naming_it(tmp_path, change, named):
+    """Does build --plan stop before building anything, and say which key of which file is wrong?"""
+    plan = dict(GOOD, tasks=[dict(t) for t in GOOD["tasks"]], skills=dict(GOOD["skills"]))
+    change(plan)
+    path = tmp_path / "broken-plan.yaml"
+    path.write_text(yaml.safe_dump(plan, sort_keys=False))
+    result = run_tool("mlassess", "build", "--course", str(tmp_path / "course"), "--assignments", str(FIXTURE_TASKS),
+                      "--plan", str(path))
+    assert result.returncode == 2
+    message = " ".join(result.stderr.split())
+    assert "broken-plan.yaml" in message and named in message, message
+    assert not (tmp_path / "course" / "release").exists()
+
+
+def test_a_plan_that_is_not_yaml_is_refused(tmp_path):
+    """Does a plan file with broken YAML get an error naming the file, not a traceback?"""
+    path = tmp_path / "broken-plan.yaml"
+    path.write_text("name: [unclosed\n")
+    result = run_tool("mlassess", "build", "--course", str(tmp_path / "course"), "--assignments", str(FIXTURE_TASKS),
+                      "--plan", str(path))
+    assert result.returncode == 2 and "broken-plan.yaml: not valid YAML" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
+def test_building_without_a_plan_forgets_the_earlier_plan(tmp_path):
+    """Does a course rebuilt without a plan stop reporting against the old one?"""
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(GOOD, sort_keys=False))
+    course = tmp_path / "course"
+    common = ("--course", str(course), "--assignments", str(FIXTURE_TASKS))
+    assert run_tool("mlassess", "build", *common, "--plan", str(path)).returncode == 0
+    assert (course / "plan.yaml").is_file()
+    assert run_tool("mlassess", "build", *common).returncode == 0
+    assert not (course / "plan.yaml").exists()
+    assert not (course / "release" / "standardize-features" / "ASSESSMENT.md").exists()
