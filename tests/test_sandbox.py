@@ -189,10 +189,11 @@ def test_probing_costs_an_honest_answer_nothing(cohort):
 
 
 def test_a_memory_bomb_is_stopped_and_zeroes_only_what_it_broke(cohort):
-    """Does allocating far past the memory limit crash only that candidate's kernel, with the reason recorded?"""
+    """Does allocating far past the memory limit stop only that candidate's kernel, with the reason recorded?
+    (On a loaded machine the cell time limit can stop the allocation before the memory limit does.)"""
     items = _items(cohort, "memory")
     assert {score for score, _ in items.values()} == {"0"}
-    assert items["test_load_values"][1] in ("error", "crashed")
+    assert items["test_load_values"][1] in ("error", "crashed", "timeout")
     assert _items(cohort, "honest") == ALL_PASS
 
 
