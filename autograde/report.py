@@ -45,20 +45,12 @@ def _histogram_svg(scores: list[float], max_score: float, title: str) -> str:
 
 def _skill_bars_svg(shares: dict[str, float], title: str, reference: dict[str, float] | None = None,
                     weights: dict[str, float] | None = None) -> str:
-    """Share earned per skill; with a role's weights, the skills it weighs most come first, labelled."""
-    plt.rcParams["svg.hashsalt"] = "mlassess"
-    fig, ax = plt.subplots(figsize=(5, 2.4))
+    """Share earned per skill, drawn as plain SVG (one per candidate: thousands of them stay
+    cheap); with a role's weights, the skills it weighs most come first, labelled."""
     names = sorted(shares, key=lambda n: -weights.get(n, 0)) if weights else list(shares)
-    labels = [f"{n} ({100 * weights.get(n, 0):.0f}% of role)" for n in names] if weights else names
-    ax.barh(labels, [100 * shares[n] for n in names], color="#3b6ea8", label="earned")
-    if reference:
-        ax.scatter([100 * reference.get(n, 0) for n in names], labels, color="#c0392b", zorder=3, label="cohort mean")
-        ax.legend(loc="lower right", fontsize=7)
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("% of the points available in this skill")
-    ax.set_title(title)
-    ax.invert_yaxis()
-    return _svg(fig)
+    rows = [{"label": f"{n} ({100 * weights.get(n, 0):.0f}% of role)" if weights else n, "share": shares[n],
+             "reference": reference.get(n, 0) if reference else None} for n in names]
+    return TEMPLATES.get_template("skill_bars.svg.j2").render(rows=rows, title=title, legend=bool(reference))
 
 
 def skill_shares(results: list[Graded]) -> dict[str, float]:
