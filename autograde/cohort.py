@@ -27,7 +27,8 @@ def grade_cohort(course: Course, tasks: list[Task], workers: int = 1, scheduler:
     for candidate, task_name in course.submissions():
         task = by_name.get(task_name)
         if task is None:
-            graded = Graded(candidate, task_name, [], "ungradable", f"'{task_name}' is not a task being graded (no such task, or not in the course's plan)", 0.0)
+            why = f"'{task_name}' is not a task being graded (no such task, or not in the course's plan)"
+            graded = Graded(candidate, task_name, [], "ungradable", why, 0.0)
             results.append(graded)
             on_done(graded, False)
             continue

@@ -8,13 +8,15 @@ from autograde.course import Course
 from autograde.task import Task
 
 
-def stage_sample_cohort(course: Course, tasks: list[Task]) -> int:
-    """Place the sample submissions under submitted/ (replacing earlier ones); returns how many."""
+def stage_sample_cohort(course: Course, tasks: list[Task], with_fixtures: bool = True) -> int:
+    """Place the sample submissions under submitted/ (replacing earlier ones); returns how many.
+    Without fixtures: only the strongest and the weakest, the reference and the blank release."""
     count = 0
     for task in tasks:
         release = course.release_dir(task.name)
         samples = [("reference", task.notebook), ("blank", release / task.notebook.name)]
-        samples += [(f.name, f.path) for f in task.fixtures if f.path.is_file()]
+        if with_fixtures:
+            samples += [(f.name, f.path) for f in task.fixtures if f.path.is_file()]
         for candidate, notebook in samples:
             folder = course.submitted_dir(candidate, task.name)
             shutil.rmtree(folder, ignore_errors=True)

@@ -21,7 +21,7 @@ SOLUTION_MARKER = re.compile(r"(BEGIN|END) SOLUTION")
 
 
 def write_notice(plan: Plan, task: Task, release: Path) -> Path:
-    minutes = next(p.minutes for p in plan.tasks if p.task is task)
+    minutes = next(p.minutes for p in plan.tasks if p.task.name == task.name)
     weights = ", ".join(f"{skill} {100 * w:.0f}%" for skill, w in sorted(plan.weights.items(), key=lambda x: -x[1]))
     lines = [
         f"# {plan.name}: {'practice' if plan.practice else 'assessment'}",

@@ -95,7 +95,8 @@ class Task:
         if not items:
             problems.append("the notebook has no graded cells")
         problems.extend(_standard_problems(meta, cells, items))
-        problems.extend(_placeholders(meta_path, notebook))
+        problems.extend(_placeholders(meta_path.name, meta_path.read_text()))
+        problems.extend(_placeholders(notebook.name, "\n".join(c.source for c in cells)))
 
         automatic = {item.grade_id for item in items if item.automatic}
         fixtures = []
@@ -187,18 +188,12 @@ def _standard_problems(meta: dict, cells, items: list[Item]) -> list[str]:
     return problems
 
 
-def _placeholders(*files: Path) -> list[str]:
+def _placeholders(file_name: str, text: str) -> list[str]:
     """Scaffold text an author has not replaced yet."""
-    problems = []
-    for path in files:
-        lines = path.read_text().splitlines()
-        if path.suffix == ".ipynb":
-            lines = [x for c in nbformat.read(path, as_version=4).cells for x in c.source.splitlines()]
-        found = [x.strip() for x in lines if PLACEHOLDER in x]
-        if found:
-            problems.append(f"{path.name} still holds {len(found)} scaffold placeholder(s) ({PLACEHOLDER}), "
-                            f"first: {found[0][:80]!r}")
-    return problems
+    found = [x.strip() for x in text.splitlines() if PLACEHOLDER in x]
+    if not found:
+        return []
+    return [f"{file_name} still holds {len(found)} scaffold placeholder(s) ({PLACEHOLDER}), first: {found[0][:80]!r}"]
 
 
 def _datasets(names, problems: list[str]) -> list[str]:

@@ -1,28 +1,16 @@
 """Assessment plans: every shipped role plan builds and grades the sample cohort and
 reports against the role; a plan with a mistake is refused with the mistake named."""
 import csv
-import shutil
-from pathlib import Path
 
 import pytest
 import yaml
 
+from autograde.course import Course
+from autograde.demo import stage_sample_cohort
 from conftest import FIXTURE_TASKS, REPO, run_tool
 
 PLANS = sorted((REPO / "plans").glob("*.yaml"))
 ASSIGNMENTS = REPO / "assignments"
-
-
-def _stage_strongest_and_weakest(course: Path, tasks: list[str]):
-    """The sample cohort for a plan: the reference solution (strongest) and the blank release
-    (weakest) of each of its tasks, submitted as a candidate would."""
-    for task in tasks:
-        release = course / "release" / task
-        for candidate, notebook in (("reference", ASSIGNMENTS / task / f"{task}.ipynb"),
-                                    ("blank", release / f"{task}.ipynb")):
-            folder = course / "submitted" / candidate / task
-            shutil.copytree(release, folder)
-            shutil.copyfile(notebook, folder / f"{task}.ipynb")
 
 
 def test_the_kit_ships_a_plan_per_role_and_a_practice_plan():
@@ -48,7 +36,9 @@ def test_each_shipped_plan_builds_and_grades_the_sample_cohort_against_its_role(
         assert spec["name"] in notice and f"{entry['minutes']} minutes" in notice
         assert (course / "release" / entry["task"] / "HINTS.md").exists() == (spec.get("mode") == "practice")
 
-    _stage_strongest_and_weakest(course, tasks)
+    # the sample cohort for a plan: the reference (strongest) and blank release (weakest) of each task
+    staged = Course(course, ASSIGNMENTS)
+    stage_sample_cohort(staged, [t for t in staged.tasks() if t.name in tasks], with_fixtures=False)
     graded = run_tool("mlassess", "grade", "--course", str(course), "--workers", "1")
     assert graded.returncode == 0, graded.stderr
 

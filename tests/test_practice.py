@@ -1,6 +1,5 @@
 """Practice releases for upskilling: hints for every item, tier by tier, and still no
 hidden test or solution text anywhere a candidate can read it."""
-import html
 import re
 import shutil
 import subprocess
@@ -8,6 +7,7 @@ import subprocess
 import nbformat
 import pytest
 import yaml
+from markupsafe import escape
 
 from conftest import FIXTURE_TASK, FIXTURE_TASKS, REPO, run_tool
 
@@ -124,8 +124,8 @@ def test_practice_feedback_explains_each_lost_item_with_its_hints(practised):
     lost = next(i for i in task.items if i.grade_id == "test_uses_train_statistics")
     profile = (practised / "feedback" / "mistaken" / "profile.html").read_text()
     why = profile.split('<div class="why">')
-    assert any("test_uses_train_statistics" in part and html.escape(lost.explain) in part for part in why)
-    assert all(html.escape(hint) in profile for hint in lost.hints)
+    assert any("test_uses_train_statistics" in part and str(escape(lost.explain)) in part for part in why)
+    assert all(str(escape(hint)) in profile for hint in lost.hints)
     assert not any("<h3>test_load_values" in part for part in why)
     assert (practised / "feedback" / "mistaken" / FIXTURE_TASK.name / "reference-solution.html").is_file()
 
