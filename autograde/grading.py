@@ -129,29 +129,43 @@ def grade_in_isolation(course_root: str, assignments: str, task_name: str, candi
                        env: dict[str, str]) -> dict:
     """Grade one submission in a private scratch course beside the real one, so that
     any number of these run at once (processes, Dask workers) while only the caller
-    writes the real gradebook. Returns a plain record: picklable, JSON-able."""
+    writes the real gradebook. Returns a plain record: picklable, JSON-able.
+
+    A run that nbgrader could not finish ("error": a kernel that would not start on a
+    starved machine, say) is tried once more before the candidate is given zero for it;
+    the record says so. A notebook that cannot be read is not retried: it never will be."""
     os.environ.update(env)
     root = Path(course_root)
     task = Task.load(Path(assignments) / task_name)
-    work = Path(tempfile.mkdtemp(prefix=f"{candidate}__{task_name}-", dir=_work_dir(root)))
+    record = _attempt(root, Path(assignments), task, candidate)
+    if record["graded"]["status"] == "error":
+        first = record["graded"]["reason"]
+        record = _attempt(root, Path(assignments), task, candidate)
+        if record["graded"]["status"] == "error":
+            record["graded"]["reason"] = f"{record['graded']['reason']} (failed twice; first: {first})"[:500]
+    return record
+
+
+def _attempt(root: Path, assignments: Path, task: Task, candidate: str) -> dict:
+    work = Path(tempfile.mkdtemp(prefix=f"{candidate}__{task.name}-", dir=_work_dir(root)))
     try:
         shutil.copyfile(root / ".mlassess" / "gradebook-template.db", work / "gradebook.db")
         for shared in ("release", "variants", "hidden"):
             if (root / shared).is_dir():
                 (work / shared).symlink_to(root / shared)
         (work / "submitted" / candidate).mkdir(parents=True)
-        (work / "submitted" / candidate / task_name).symlink_to(root / "submitted" / candidate / task_name)
-        private = Course(work, Path(assignments))
+        (work / "submitted" / candidate / task.name).symlink_to(root / "submitted" / candidate / task.name)
+        private = Course(work, assignments)
         try:
             graded = grade_submission(private, task, candidate)
         except Exception as exc:  # contain it: the cohort goes on
-            graded = Graded(candidate, task_name, zero_scores(task, "error"), "error", f"{type(exc).__name__}: {exc}", 0.0)
-        rows = _gradebook_rows(private, task_name, candidate) if graded.status == "graded" else {}
+            graded = Graded(candidate, task.name, zero_scores(task, "error"), "error", f"{type(exc).__name__}: {exc}", 0.0)
+        rows = _gradebook_rows(private, task.name, candidate) if graded.status == "graded" else {}
         if graded.status == "graded":
-            private.run("generate_feedback", task_name, candidate)
+            private.run("generate_feedback", task.name, candidate)
         for kind in ("autograded", "feedback"):
-            produced = work / kind / candidate / task_name
-            final = root / kind / candidate / task_name
+            produced = work / kind / candidate / task.name
+            final = root / kind / candidate / task.name
             shutil.rmtree(final, ignore_errors=True)
             if produced.is_dir():
                 final.parent.mkdir(parents=True, exist_ok=True)

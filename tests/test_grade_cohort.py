@@ -55,3 +55,19 @@ def test_regrading_gives_byte_identical_grades_and_a_broken_notebook_harms_nobod
     shutil.rmtree(course / "submitted" / "garbled")
     assert run_tool("mlassess", "grade", "--course", str(course), "--assignments", str(FIXTURE_TASKS)).returncode == 0
     assert (course / "grades.csv").read_bytes() == first
+
+
+def test_a_run_nbgrader_could_not_finish_is_tried_again_and_explained(tasks_copy, tmp_path):
+    """When the kernels cannot start (here: a task allowing too few processes), is the
+    submission tried a second time before it gets zero, and does the grader read why?"""
+    task_yaml = tasks_copy / TASK / "task.yaml"
+    task_yaml.write_text(task_yaml.read_text().replace("processes: 64", "processes: 2"))
+    course = tmp_path / "course"
+    assert run_tool("mlassess", "build", "--course", str(course), "--assignments", str(tasks_copy)).returncode == 0
+    shutil.copytree(tasks_copy / TASK, course / "submitted" / "reference" / TASK)
+
+    result = run_tool("mlassess", "grade", "--course", str(course), "--assignments", str(tasks_copy))
+    assert result.returncode == 0, result.stderr
+    assert "reference/standardize-features: error: RuntimeError: Kernel died" in result.stderr
+    assert "failed twice; first: RuntimeError: Kernel died" in result.stderr
+    assert _rows(course)[0]["status"] == "error" and _rows(course)[0]["score"] == "0"

@@ -17,6 +17,8 @@ def graded_course(tmp_path_factory):
     course = tmp_path_factory.mktemp("reports") / "course"
     result = run_tool("mlassess", "demo", "--course", str(course), "--assignments", str(FIXTURE_TASKS))
     assert result.returncode == 0, result.stderr
+    with open(course / "grades.csv", newline="") as f:
+        assert all(row["status"] == "graded" for row in csv.DictReader(f)), result.stderr
     return course
 
 
