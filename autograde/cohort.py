@@ -6,22 +6,28 @@ from __future__ import annotations
 import os
 import sqlite3
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
 from typing import Callable
 
 from autograde.course import Course
-from autograde.gradebook_writer import ResultStore, fingerprint
+from autograde.gradebook_writer import Fingerprints, ResultStore
 from autograde.nbgrader_settings import SHOW_HIDDEN_TESTS_ENV
 from autograde.grading import Graded, grade_in_isolation, graded_from_record
 from autograde.sandbox import GPU_ENV, UNSAFE_ENV
 from autograde.task import Task
+from autograde.workers import warm_start
 
 
 def grade_cohort(course: Course, tasks: list[Task], workers: int = 1, scheduler: str | None = None,
                  on_done: Callable[[Graded, bool], None] = lambda g, reused: None) -> list[Graded]:
     """Every submission's result, sorted; `on_done(graded, reused)` as each one is settled."""
+    with ResultStore(course) as store:
+        return _grade_cohort(course, tasks, workers, scheduler, on_done, store)
+
+
+def _grade_cohort(course: Course, tasks: list[Task], workers: int, scheduler: str | None,
+                  on_done: Callable[[Graded, bool], None], store: ResultStore) -> list[Graded]:
     by_name = {t.name: t for t in tasks}
-    store = ResultStore(course)
+    fingerprints = Fingerprints(course)
     results: list[Graded] = []
     todo: list[tuple[str, str, str]] = []
     for candidate, task_name in course.submissions():
@@ -32,7 +38,7 @@ def grade_cohort(course: Course, tasks: list[Task], workers: int = 1, scheduler:
             results.append(graded)
             on_done(graded, False)
             continue
-        print_ = fingerprint(course, task, candidate)
+        print_ = fingerprints.of(task, candidate)
         record = store.finished(candidate, task_name, print_)
         if record:
             results.append(graded_from_record(record))
@@ -66,18 +72,9 @@ def _run(jobs: list[tuple], workers: int, scheduler: str | None):
         for job in jobs:
             yield grade_in_isolation(*job)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_warm_start()) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=warm_start()) as pool:
         for future in as_completed([pool.submit(grade_in_isolation, *job) for job in jobs]):
             yield future.result()
-
-
-def _warm_start():
-    """Workers forked from one server that has imported nbgrader and the kit once:
-    each would otherwise spend seconds importing them. Not forked from this
-    process, whose threads (the progress bar) a fork would copy mid-step."""
-    context = get_context("forkserver")
-    context.set_forkserver_preload(["autograde.grading", "autograde.nbgrader_settings"])
-    return context
 
 
 def _snapshot_gradebook(course: Course) -> None:

@@ -16,24 +16,56 @@ from autograde.course import Course
 from autograde.task import Task
 
 
-def fingerprint(course: Course, task: Task, candidate: str) -> str:
-    """Changes when the submission, the task or its release changes: then it is graded again."""
+class Fingerprints:
+    """Per submission, a digest that changes when the submission, the task or its release
+    changes: then it is graded again. The task's folder and shared release are read once per
+    cohort, not once per candidate (a release with data would otherwise be hashed thousands
+    of times)."""
+
+    def __init__(self, course: Course):
+        self.course = course
+        self._shared: dict[Path, bytes] = {}
+
+    def of(self, task: Task, candidate: str) -> str:
+        course = self.course
+        digest = hashlib.sha256()
+        for root in (task.folder, course.release_dir(task.name)):
+            if root not in self._shared:
+                self._shared[root] = _tree_digest(root)
+            digest.update(self._shared[root])
+        for root in (course.submitted_dir(candidate, task.name), course.variant_dir(candidate, task.name),
+                     course.hidden_dir(candidate, task.name)):
+            digest.update(_tree_digest(root))
+        return digest.hexdigest()
+
+
+def _tree_digest(root: Path) -> bytes:
+    """Names and contents (link targets for links) of every file under `root`."""
     digest = hashlib.sha256()
-    roots = [course.submitted_dir(candidate, task.name), task.folder, course.release_dir(task.name),
-             course.variant_dir(candidate, task.name), course.hidden_dir(candidate, task.name)]
-    for root in (r for r in roots if r.is_dir()):
+    if root.is_dir():
         for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
             digest.update(str(path.relative_to(root)).encode())
             digest.update(os.readlink(path).encode() if path.is_symlink() else path.read_bytes())
-    return digest.hexdigest()
+    return digest.digest()
 
 
 class ResultStore:
-    """`course/.mlassess/results/<candidate>/<task>.json`, written atomically after the gradebook."""
+    """`course/.mlassess/results/<candidate>/<task>.json`, written atomically after the gradebook.
+    One gradebook connection serves the whole cohort (a new one per submission would
+    recompile every SQL statement, 0.1 s each time); each submission is committed as it comes."""
 
     def __init__(self, course: Course):
         self.course = course
         self.folder = course.root / ".mlassess" / "results"
+        self._gradebook: Gradebook | None = None
+
+    def __enter__(self) -> "ResultStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._gradebook is not None:
+            self._gradebook.close()
+            self._gradebook = None
 
     def _path(self, candidate: str, task: str) -> Path:
         return self.folder / candidate / f"{task}.json"
@@ -57,7 +89,10 @@ class ResultStore:
         os.replace(temporary, path)
 
     def _write_gradebook(self, task: str, candidate: str, rows: dict) -> None:
-        with Gradebook(self.course.db_url) as gb:
+        if self._gradebook is None:
+            self._gradebook = Gradebook(self.course.db_url)
+        gb = self._gradebook
+        try:
             gb.update_or_create_student(candidate)
             timestamp = datetime.fromisoformat(rows["timestamp"]) if rows.get("timestamp") else None
             gb.update_or_create_submission(task, candidate, **({"timestamp": timestamp} if timestamp else {}))
@@ -69,3 +104,6 @@ class ResultStore:
             for notebook, name, auto_comment in rows["comments"]:
                 gb.find_comment(name, notebook, task, candidate).auto_comment = auto_comment
             gb.db.commit()
+        except BaseException:
+            gb.db.rollback()
+            raise

@@ -19,6 +19,8 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, fields
+from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 
 INSIDE_WORKDIR = "/submission"
@@ -161,6 +163,15 @@ def bwrap_available() -> str | None:
     return None
 
 
+@cache
+def _debugger_paths() -> list[str]:
+    """ipykernel imports its debugger, debugpy, at every start (0.1 s of CPU per kernel,
+    two kernels per submission); a graded kernel is never debugged, so the sandbox hides
+    the package behind an empty folder and ipykernel starts without it."""
+    spec = find_spec("debugpy")
+    return [str(Path(spec.origin).parent)] if spec and spec.origin else []
+
+
 def sandbox_command(argv: list[str], *, workdir: Path, binds_rw: list[Path], binds_ro: list[Path],
                     limits: Limits, group: ResourceGroup, gpu: bool = False) -> list[str]:
     """The command line that runs `argv` inside the sandbox, limits applied."""
@@ -169,6 +180,8 @@ def sandbox_command(argv: list[str], *, workdir: Path, binds_rw: list[Path], bin
     for path in _system_paths():
         cmd += ["--ro-bind", path, path]
     cmd += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
+    for path in _debugger_paths():
+        cmd += ["--tmpfs", path]
     if gpu:
         for device in sorted(Path("/dev").glob("nvidia*")):
             cmd += ["--dev-bind", str(device), str(device)]

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import nbformat
 import yaml
-from nbgrader.utils import is_grade, is_solution
 
 SKILLS = ("data", "modeling", "evaluation", "monitoring", "mlops")
 DIMENSIONS = ("correctness", "reproducibility", "robustness", "judgement")
@@ -86,6 +85,10 @@ class Task:
             raise TaskError(f"{folder}: expected exactly one source notebook, found {len(notebooks)}")
         notebook = notebooks[0]
 
+        # Imported here: importing nbgrader costs a second (its server extensions), and
+        # `mlassess grade` starts its workers before it pays that.
+        from nbgrader.utils import is_grade
+
         problems: list[str] = []
         tags = meta.get("items") or {}
         cells = nbformat.read(notebook, as_version=4).cells
@@ -130,6 +133,8 @@ class Task:
 
 
 def _item(cell, tags: dict, problems: list[str]) -> Item:
+    from nbgrader.utils import is_solution
+
     grade_id = cell.metadata["nbgrader"]["grade_id"]
     tag = tags.get(grade_id) or {}
     skill, dimension = tag.get("skill"), tag.get("dimension")
