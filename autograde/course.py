@@ -5,10 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from functools import cached_property
 from pathlib import Path
-
-from nbgrader.apps import NbGraderAPI
-from nbgrader.coursedir import CourseDirectory
 
 from autograde.nbgrader_settings import kit_config
 from autograde.task import Task, select
@@ -19,8 +17,13 @@ class Course:
         self.root = Path(root).resolve()
         self.assignments = Path(assignments).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        self.config = kit_config(self.root, self.assignments)
         _put_own_tools_on_path()
+
+    @cached_property
+    def config(self):
+        # nbgrader (a second to import: its server extensions come with it) is imported
+        # only by what runs its verbs, so `mlassess grade` can start its workers first.
+        return kit_config(self.root, self.assignments)
 
     @property
     def db_url(self) -> str:
@@ -53,6 +56,9 @@ class Course:
     def run(self, verb: str, *args) -> dict:
         """Run one nbgrader API verb (generate_assignment, autograde...); nbgrader
         changes directory while it works, so the caller's directory is restored."""
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
         api = NbGraderAPI(coursedir=CourseDirectory(config=self.config), config=self.config)
         with contextlib.chdir(os.getcwd()):
             return getattr(api, verb)(*args)

@@ -10,8 +10,6 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from nbgrader.api import Gradebook
-
 from autograde.course import Course
 from autograde.task import Task
 
@@ -57,7 +55,7 @@ class ResultStore:
     def __init__(self, course: Course):
         self.course = course
         self.folder = course.root / ".mlassess" / "results"
-        self._gradebook: Gradebook | None = None
+        self._gradebook = None  # nbgrader.api.Gradebook, opened at the first write
 
     def __enter__(self) -> "ResultStore":
         return self
@@ -90,6 +88,8 @@ class ResultStore:
 
     def _write_gradebook(self, task: str, candidate: str, rows: dict) -> None:
         if self._gradebook is None:
+            from nbgrader.api import Gradebook  # see Course: nbgrader is imported where used
+
             self._gradebook = Gradebook(self.course.db_url)
         gb = self._gradebook
         try:

@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
 
 from autograde.course import Course
 from autograde.task import Task
@@ -116,6 +115,8 @@ def zero_scores(task: Task, reason: str = "") -> list[ItemScore]:
 
 
 def _read_scores(course: Course, task: Task, candidate: str) -> list[ItemScore]:
+    from nbgrader.api import Gradebook, MissingEntry  # see Course: nbgrader is imported where used
+
     with Gradebook(course.db_url) as gb:
         try:
             submission = gb.find_submission(task.name, candidate)
@@ -183,6 +184,8 @@ def _work_dir(root: Path) -> Path:
 
 def _gradebook_rows(course: Course, task: str, candidate: str) -> dict:
     """What nbgrader's autograde saved for this submission, to be written into the real gradebook."""
+    from nbgrader.api import Gradebook
+
     with Gradebook(course.db_url) as gb:
         submission = gb.find_submission(task, candidate)
         return {

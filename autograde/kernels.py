@@ -167,6 +167,10 @@ class KernelPair:
             except Exception:
                 pass
 
+        # In the sandbox, everything a kernel started is killed with its group first: jupyter_client,
+        # which polls for a kernel's end every 0.1 s, then often finds it gone at the first look.
+        for group in self.groups:
+            group.kill()
         # Each shutdown polls for its process's end: both wait at once.
         await asyncio.gather(stop(self.candidate), stop(self.trusted))
         for group in self.groups:

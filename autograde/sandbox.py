@@ -112,16 +112,21 @@ class ResourceGroup:
                             return True
         return False
 
+    def kill(self) -> bool:
+        """SIGKILL to every process in the group; False when it held none."""
+        pids = {int(p) for d in self.dirs.values() for p in (d / "cgroup.procs").read_text().split()}
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return bool(pids)
+
     def kill_all(self) -> None:
+        """Kill until the group is empty (killed processes leave it once reaped)."""
         for _ in range(50):
-            pids = {int(p) for d in self.dirs.values() for p in (d / "cgroup.procs").read_text().split()}
-            if not pids:
+            if not self.kill():
                 return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             time.sleep(0.05)
 
     def remove(self) -> None:

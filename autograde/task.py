@@ -85,14 +85,10 @@ class Task:
             raise TaskError(f"{folder}: expected exactly one source notebook, found {len(notebooks)}")
         notebook = notebooks[0]
 
-        # Imported here: importing nbgrader costs a second (its server extensions), and
-        # `mlassess grade` starts its workers before it pays that.
-        from nbgrader.utils import is_grade
-
         problems: list[str] = []
         tags = meta.get("items") or {}
         cells = nbformat.read(notebook, as_version=4).cells
-        items = [_item(cell, tags, problems) for cell in cells if is_grade(cell)]
+        items = [_item(cell, tags, problems) for cell in cells if _nbgrader_flag(cell, "grade")]
         for unknown in sorted(set(tags) - {item.grade_id for item in items}):
             problems.append(f"task.yaml tags item '{unknown}', which the notebook does not have")
         if not items:
@@ -132,9 +128,14 @@ class Task:
         )
 
 
-def _item(cell, tags: dict, problems: list[str]) -> Item:
-    from nbgrader.utils import is_solution
+def _nbgrader_flag(cell, flag: str) -> bool:
+    """nbgrader's cell flags (grade, solution), read as nbgrader.utils reads them; not imported
+    from there, because importing nbgrader costs a second and `mlassess grade` loads tasks
+    while its workers start."""
+    return bool(cell.metadata.get("nbgrader", {}).get(flag, False))
 
+
+def _item(cell, tags: dict, problems: list[str]) -> Item:
     grade_id = cell.metadata["nbgrader"]["grade_id"]
     tag = tags.get(grade_id) or {}
     skill, dimension = tag.get("skill"), tag.get("dimension")
@@ -155,7 +156,7 @@ def _item(cell, tags: dict, problems: list[str]) -> Item:
     return Item(
         grade_id=grade_id,
         points=float(cell.metadata["nbgrader"]["points"]),
-        automatic=not is_solution(cell),
+        automatic=not _nbgrader_flag(cell, "solution"),
         skill=skill,
         dimension=dimension,
         hints=tuple(h.strip() for h in hints),
