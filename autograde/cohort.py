@@ -12,7 +12,7 @@ from autograde.course import Course
 from autograde.gradebook_writer import Fingerprints, ResultStore
 from autograde.nbgrader_settings import SHOW_HIDDEN_TESTS_ENV
 from autograde.grading import Graded, grade_in_isolation, graded_from_record
-from autograde.sandbox import GPU_ENV, UNSAFE_ENV
+from autograde.sandbox import GPU_ENV, THREADS_ENV, UNSAFE_ENV
 from autograde.task import Task
 from autograde.workers import warm_start
 
@@ -49,6 +49,8 @@ def _grade_cohort(course: Course, tasks: list[Task], workers: int, scheduler: st
     if todo:
         _snapshot_gradebook(course)
         env = {k: os.environ[k] for k in (UNSAFE_ENV, GPU_ENV, SHOW_HIDDEN_TESTS_ENV) if k in os.environ}
+        if workers > 1 and not scheduler:
+            env[THREADS_ENV] = str(max(1, (os.cpu_count() or 1) // workers))
         jobs = [(str(course.root), str(course.assignments), task_name, candidate, env) for candidate, task_name, _ in todo]
         prints = {(c, t): p for c, t, p in todo}
         for record in _run(jobs, workers, scheduler):

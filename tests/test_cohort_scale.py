@@ -83,3 +83,25 @@ def test_a_dask_cluster_grades_the_same_cohort(staged):
         result = _grade(copy, "--scheduler", cluster.scheduler_address)
     assert result.returncode == 0, result.stderr
     assert (copy / "grades.csv").read_bytes() == serial
+
+
+def test_parallel_kernels_share_the_cores_instead_of_each_taking_all(staged, tmp_path):
+    """With two workers on this machine, does each graded kernel's numeric code get its share of
+    the cores (cores // workers threads), while a single worker leaves the libraries' default?"""
+    import nbformat
+
+    root, course, _ = staged
+    task = "standardize-features"
+    probe = "import os\nprint('threads:', os.environ.get('OMP_NUM_THREADS'), os.environ.get('OPENBLAS_NUM_THREADS'))"
+    seen = {}
+    for workers in ("1", "2"):
+        copy = _fresh_copy(root, course, f"threads-{workers}")
+        notebook = copy / "submitted" / "reference" / task / f"{task}.ipynb"
+        nb = nbformat.read(notebook, as_version=4)
+        nb.cells.insert(1, nbformat.v4.new_code_cell(probe))
+        nbformat.write(nb, notebook)
+        assert _grade(copy, "--workers", workers).returncode == 0
+        graded = nbformat.read(copy / "autograded" / "reference" / task / f"{task}.ipynb", as_version=4)
+        seen[workers] = next(o["text"] for c in graded.cells for o in c.get("outputs", []) if "threads:" in o.get("text", ""))
+    share = max(1, (os.cpu_count() or 1) // 2)
+    assert seen == {"1": "threads: None None\n", "2": f"threads: {share} {share}\n"}

@@ -26,7 +26,8 @@ from traitlets import Bool
 
 from autograde.course import hidden_for, release_for
 from autograde.kernels import RUNNER_NAME, KernelPair
-from autograde.sandbox import INSIDE_WORKDIR, UNSAFE_ENV, Limits, SandboxUnavailable, ScratchFolder, bwrap_available
+from autograde.sandbox import (INSIDE_WORKDIR, THREAD_VARIABLES, THREADS_ENV, UNSAFE_ENV, Limits, SandboxUnavailable,
+                               ScratchFolder, bwrap_available)
 
 MLFLOW_STORE = ("mlflow.db", "mlruns", "mlartifacts")
 LOUD_WARNING = ("UNSAFE: candidate code runs WITHOUT the sandbox: it can read hidden tests and the gradebook, "
@@ -221,4 +222,5 @@ def kernel_env(home: str) -> dict[str, str]:
         "IPYTHONDIR": f"{home}/.ipython",
         "MLFLOW_TRACKING_URI": f"sqlite:///{home}/mlflow.db",
         **({"CUDA_VISIBLE_DEVICES": os.environ["CUDA_VISIBLE_DEVICES"]} if "CUDA_VISIBLE_DEVICES" in os.environ else {}),
+        **({name: os.environ[THREADS_ENV] for name in THREAD_VARIABLES} if THREADS_ENV in os.environ else {}),
     }
