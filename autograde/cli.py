@@ -248,7 +248,7 @@ def grade(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., workers: W
     if workers > 1 and not scheduler:
         from autograde.workers import warm_start
 
-        warm_start()  # the workers' server imports nbgrader while this process does the same
+        warm_start()  # the workers' server imports nbgrader while this process lists the cohort
     from autograde.course import Course
 
     _protections(unsafe_no_sandbox, gpu)

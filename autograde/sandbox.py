@@ -119,8 +119,11 @@ class ResourceGroup:
         return False
 
     def kill(self) -> bool:
-        """SIGKILL to every process in the group; False when it held none."""
-        pids = {int(p) for d in self.dirs.values() for p in (d / "cgroup.procs").read_text().split()}
+        """SIGKILL to every process in the group; False when it held none (or is gone)."""
+        try:
+            pids = {int(p) for d in self.dirs.values() for p in (d / "cgroup.procs").read_text().split()}
+        except OSError:
+            return False
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
