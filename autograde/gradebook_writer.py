@@ -49,8 +49,9 @@ def _tree_digest(root: Path) -> bytes:
 
 class ResultStore:
     """`course/.mlassess/results/<candidate>/<task>.json`, written atomically after the gradebook.
-    One gradebook connection serves the whole cohort (a new one per submission would
-    recompile every SQL statement, 0.1 s each time); each submission is committed as it comes."""
+    One gradebook connection serves the whole cohort (SQLAlchemy caches compiled statements per
+    connection's engine: a new one per submission compiled them all again); each submission is
+    committed as it comes."""
 
     def __init__(self, course: Course):
         self.course = course

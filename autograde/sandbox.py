@@ -29,7 +29,7 @@ GPU_ENV = "MLASSESS_GPU"
 # Threads a kernel's numeric libraries may use, set when several submissions are graded at
 # once on one machine (cores // workers, as joblib caps the threads inside its workers):
 # each library would otherwise start one thread per core in every kernel, and the
-# kernels' threads would fight for the cores (13% more CPU for a cohort, measured).
+# kernels' threads would fight for the cores (15% more CPU for the benchmark cohort, measured).
 THREADS_ENV = "MLASSESS_KERNEL_THREADS"
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
