@@ -13,9 +13,11 @@ from autograde.task import Task, select
 
 
 class Course:
-    def __init__(self, root: Path, assignments: Path):
+    def __init__(self, root: Path, assignments: Path, gradebook: Path | None = None):
+        """`gradebook`: where the gradebook lives when not at `root/gradebook.db`."""
         self.root = Path(root).resolve()
         self.assignments = Path(assignments).resolve()
+        self.gradebook = Path(gradebook).resolve() if gradebook else self.root / "gradebook.db"
         self.root.mkdir(parents=True, exist_ok=True)
         _put_own_tools_on_path()
 
@@ -23,11 +25,13 @@ class Course:
     def config(self):
         # nbgrader (a second to import: its server extensions come with it) is imported
         # only by what runs its verbs, so `mlassess grade` can start its workers first.
-        return kit_config(self.root, self.assignments)
+        config = kit_config(self.root, self.assignments)
+        config.CourseDirectory.db_url = self.db_url
+        return config
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.root / 'gradebook.db'}"
+        return f"sqlite:///{self.gradebook}"
 
     def tasks(self, names: list[str] | None = None) -> list[Task]:
         return select(self.assignments, names)

@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 
 from autograde.course import Course
+from autograde.private_gradebook import discard, fresh_gradebook
 from autograde.task import Task
 
 
@@ -149,14 +150,14 @@ def grade_in_isolation(course_root: str, assignments: str, task_name: str, candi
 
 def _attempt(root: Path, assignments: Path, task: Task, candidate: str) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"{candidate}__{task.name}-", dir=_work_dir(root)))
+    gradebook = fresh_gradebook(_work_dir(root), root / ".mlassess" / "gradebook-template.db")
     try:
-        shutil.copyfile(root / ".mlassess" / "gradebook-template.db", work / "gradebook.db")
         for shared in ("release", "variants", "hidden"):
             if (root / shared).is_dir():
                 (work / shared).symlink_to(root / shared)
         (work / "submitted" / candidate).mkdir(parents=True)
         (work / "submitted" / candidate / task.name).symlink_to(root / "submitted" / candidate / task.name)
-        private = Course(work, assignments)
+        private = Course(work, assignments, gradebook)
         try:
             graded = grade_submission(private, task, candidate)
         except Exception as exc:  # contain it: the cohort goes on
@@ -174,6 +175,7 @@ def _attempt(root: Path, assignments: Path, task: Task, candidate: str) -> dict:
         return {"graded": asdict(graded), "gradebook": rows}
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        discard(gradebook)
 
 
 def _work_dir(root: Path) -> Path:

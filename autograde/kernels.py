@@ -7,12 +7,16 @@ import asyncio
 import inspect
 import shutil
 import tempfile
+import time
 from pathlib import Path
+from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 from nbformat import NotebookNode
+from traitlets import Type
 
 from autograde.bridge import candidate_side, codec
 from autograde.sandbox import INSIDE_WORKDIR, Limits, ResourceGroup, sandbox_command
@@ -22,8 +26,45 @@ BRIDGE_NAME = "__mlassess_bridge__"
 RUNNER_NAME = "__mlassess_runner__"
 
 
+class PromptlyReadyClient(AsyncKernelClient):
+    """jupyter_client's kernel client, ready as soon as the kernel has answered on both
+    channels. jupyter_client's own wait then listens for 0.2 s of silence on IOPub, and every
+    submission starts two kernels: 0.2 s of its wall time idle. Here the wait ends at the
+    kernel's `idle` status for our kernel_info request, the last message it sends for it."""
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            request = self.kernel_info()
+            reply = await self._answer(self.shell_channel, request, "kernel_info_reply", within=1)
+            # Nothing on IOPub yet means it was not connected when the kernel published: ask again.
+            if reply and await self._answer(self.iopub_channel, request, "status", within=0.2, state="idle"):
+                self._handle_kernel_info_reply(reply)
+                return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+    @staticmethod
+    async def _answer(channel, request: str, msg_type: str, within: float, state: str | None = None) -> dict | None:
+        """The first message of `msg_type` sent in answer to `request` within `within` s, or None."""
+        give_up = time.monotonic() + within
+        while (left := give_up - time.monotonic()) > 0:
+            try:
+                msg = await channel.get_msg(timeout=left)
+            except Empty:
+                return None
+            if msg["parent_header"].get("msg_id") == request and msg["msg_type"] == msg_type \
+                    and (state is None or msg["content"].get("execution_state") == state):
+                return msg
+        return None
+
+
 class WrappedKernelManager(AsyncKernelManager):
     """A kernel whose command line is passed through `wrap` (the sandbox) before launch."""
+
+    client_factory = Type(PromptlyReadyClient, klass=AsyncKernelClient)
 
     def __init__(self, wrap, **kwargs):
         super().__init__(**kwargs)
