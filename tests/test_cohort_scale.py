@@ -37,12 +37,14 @@ def _grade(course, *args, **kwargs):
 
 
 def test_two_workers_grade_exactly_as_one(staged):
-    """Does grading with two workers give byte-identical grades.csv to grading with one?"""
+    """Does grading with two workers give byte-identical grades.csv to grading with one,
+    each worker's submissions graded in one private gradebook that is gone afterwards?"""
     root, course, serial = staged
     copy = _fresh_copy(root, course, "two-workers")
     result = _grade(copy, "--workers", "2")
     assert result.returncode == 0, result.stderr
     assert (copy / "grades.csv").read_bytes() == serial
+    assert list((copy / ".mlassess" / "work").iterdir()) == []
 
 
 def test_a_killed_run_resumes_without_regrading_or_losing_anything(staged):
