@@ -129,6 +129,7 @@ def _grade(course, tasks: list[Task], workers: int = 1, scheduler: str | None = 
               highlight=False)
     if plan:
         out.print(f"role: {write_role_csv(results, plan, course.root / 'role.csv')} (plan '{plan.name}')", highlight=False)
+    _skip_final_collection()
     return results
 
 
@@ -257,7 +258,6 @@ def grade(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., workers: W
     plan = _course_plan(c, assignments)
     tasks = [p.task for p in plan.tasks] if plan else _select(assignments, None)
     _grade(c, tasks, workers, scheduler, plan)
-    _skip_final_collection()
 
 
 def _skip_final_collection() -> None:
