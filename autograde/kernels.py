@@ -106,6 +106,7 @@ class KernelPair:
         (self.sockets / "trusted").mkdir()
         self.groups = [ResourceGroup(limits.memory_mb, limits.processes) for _ in range(2)] if sandboxed else []
         self.scratch, self.trusted_dir = scratch, trusted_dir
+        self._trusted_start: asyncio.Future | None = None
 
         def candidate_wrap(cmd):
             return sandbox_command(cmd, workdir=scratch, binds_rw=[self.sockets / "candidate"], binds_ro=[],
@@ -135,18 +136,26 @@ class KernelPair:
         return client
 
     async def start(self) -> None:
-        """Both kernels start at once: a kernel's start is mostly its own imports."""
+        """Both kernels are launched at once (a kernel's start is mostly its own imports);
+        this returns when the candidate's is ready, and the test kernel goes on getting
+        ready while the candidate's first cells run (see `trusted_ready`)."""
         # In the sandbox bwrap sets the working folder; outside, the launcher does.
         where = {} if self.sandboxed else {"c": {"cwd": str(self.scratch)}, "t": {"cwd": str(self.trusted_dir)}}
+        await asyncio.gather(self.candidate.async_start_new_kernel(env=self.candidate_env, **where.get("c", {})),
+                             self.trusted.async_start_new_kernel(env=self.trusted_env, **where.get("t", {})))
+        # The grader's own record, not the connection file: the candidate's sandbox can write that.
+        self._candidate_connection = _plain(self.candidate.km.get_connection_info())
+        self._trusted_start = asyncio.ensure_future(self._start_trusted())
+        await self.candidate.async_start_new_kernel_client()
+        await self.install_candidate_bridge()
 
-        async def start(client, env, place):
-            await client.async_start_new_kernel(env=env, **where.get(place, {}))
-            await client.async_start_new_kernel_client()
+    async def _start_trusted(self) -> None:
+        await self.trusted.async_start_new_kernel_client()
+        await self.run_quietly(self.trusted, _trusted_setup(self._candidate_connection))
 
-        await asyncio.gather(start(self.candidate, self.candidate_env, "c"), start(self.trusted, self.trusted_env, "t"))
-        await asyncio.gather(
-            self.install_candidate_bridge(),
-            self.run_quietly(self.trusted, _trusted_setup(str(self.sockets / "candidate" / "kernel.json"))))
+    async def trusted_ready(self) -> None:
+        """Before the first test: the test kernel started, and connected to the candidate's."""
+        await self._trusted_start
 
     async def install_candidate_bridge(self) -> None:
         """Before any candidate code: the bridge's candidate half, in its own module object."""
@@ -184,7 +193,7 @@ class KernelPair:
         """A fresh test kernel: what earlier test cells defined is lost (see TrustedRunner.after_restart)."""
         await self.trusted.km.restart_kernel(now=True, newports=False)
         await self.trusted.kc.wait_for_ready(timeout=60)
-        await self.run_quietly(self.trusted, _trusted_setup(str(self.sockets / "candidate" / "kernel.json")))
+        await self.run_quietly(self.trusted, _trusted_setup(self._candidate_connection))
         await self.run_quietly(self.trusted, f"{RUNNER_NAME}.after_restart({earlier_tests!r})")
 
     async def recover_candidate(self) -> str:
@@ -212,6 +221,9 @@ class KernelPair:
         # which polls for a kernel's end every 0.1 s, then often finds it gone at the first look.
         for group in self.groups:
             group.kill()
+        if self._trusted_start is not None:
+            self._trusted_start.cancel()  # a no-op once done; else the notebook ended before its first test
+            await asyncio.gather(self._trusted_start, return_exceptions=True)
         # Each shutdown polls for its process's end: both wait at once.
         await asyncio.gather(stop(self.candidate), stop(self.trusted))
         for group in self.groups:
@@ -219,7 +231,11 @@ class KernelPair:
         shutil.rmtree(self.sockets, ignore_errors=True)
 
 
-def _trusted_setup(connection_file: str) -> str:
+def _plain(connection: dict) -> dict:
+    return {k: v.decode() if isinstance(v, bytes) else v for k, v in connection.items()}
+
+
+def _trusted_setup(candidate_connection: dict) -> str:
     # The trusted kernel has the kit importable only through this path entry.
     kit = str(KIT_PACKAGE.parent)
     return "\n".join([
@@ -227,6 +243,6 @@ def _trusted_setup(connection_file: str) -> str:
         "sys.path[:] = [p for p in sys.path if p not in ('', '.')]",  # never import from the working folder
         f"sys.path.insert(0, {kit!r})",
         "from autograde.bridge.trusted_side import TrustedRunner",
-        f"{RUNNER_NAME} = TrustedRunner({connection_file!r})",
+        f"{RUNNER_NAME} = TrustedRunner({candidate_connection!r})",
         "del sys.path[0], TrustedRunner",
     ])

@@ -89,9 +89,10 @@ class Candidate:
 
 
 class Bridge:
-    def __init__(self, connection_file: str):
-        self.client = BlockingKernelClient(connection_file=connection_file)
-        self.client.load_connection_file()
+    def __init__(self, connection: dict):
+        """`connection`: the candidate kernel's connection info, as the grader read it at launch."""
+        self.client = BlockingKernelClient()
+        self.client.load_connection_info(connection)
         self.client.start_channels()
         self.deadline = float("inf")
         self._exceptions: dict[tuple, type] = {}
@@ -202,8 +203,8 @@ class TestNamespace(dict):
 class TrustedRunner:
     """What the orchestrator calls in the trusted kernel for each test cell."""
 
-    def __init__(self, connection_file: str):
-        self.bridge = Bridge(connection_file)
+    def __init__(self, connection: dict):
+        self.bridge = Bridge(connection)
         self.namespace = TestNamespace(self.bridge)
         self.source = ""
 

@@ -86,8 +86,8 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
     async def _execute(self, nb, pair: KernelPair, tests: dict[str, str], limits: Limits) -> None:
         deadline = time.monotonic() + limits.notebook_timeout_s
         self._tests_run: list[str] = []
-        await pair.start()
         try:
+            await pair.start()  # inside: a kernel that fails to start must not leave the other running
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -121,6 +121,7 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
                 await pair.recover_candidate()
 
     async def _run_test(self, pair: KernelPair, cell, index: int, budget: float) -> None:
+        await pair.trusted_ready()
         self._tests_run.append(cell.source)
         # The test's source goes in quietly: what the cell runs (and a traceback shows) holds none of it.
         await pair.run_quietly(pair.trusted, f"{RUNNER_NAME}.load({cell.source!r})")
