@@ -107,6 +107,7 @@ class KernelPair:
         self.groups = [ResourceGroup(limits.memory_mb, limits.processes) for _ in range(2)] if sandboxed else []
         self.scratch, self.trusted_dir = scratch, trusted_dir
         self._trusted_start: asyncio.Future | None = None
+        self._candidate_restarts = self._restarts_known_to_tests = 0
 
         def candidate_wrap(cmd):
             return sandbox_command(cmd, workdir=scratch, binds_rw=[self.sockets / "candidate"], binds_ro=[],
@@ -154,8 +155,16 @@ class KernelPair:
         await self.run_quietly(self.trusted, _trusted_setup(self._candidate_connection))
 
     async def trusted_ready(self) -> None:
-        """Before the first test: the test kernel started, and connected to the candidate's."""
+        """Before each test: the test kernel started, and connected to the candidate's. After the
+        candidate's kernel was restarted, the test kernel's sockets may still be reconnecting (a
+        request sent then is lost, and the test would wait out its time): it waits for them."""
         await self._trusted_start
+        if self._restarts_known_to_tests < self._candidate_restarts:
+            self._restarts_known_to_tests = self._candidate_restarts
+            try:
+                await self.run_quietly(self.trusted, f"{RUNNER_NAME}.bridge.reconnected()")
+            except RuntimeError:
+                pass  # not back: the test's own calls then find the kernel dead or out of time
 
     async def install_candidate_bridge(self) -> None:
         """Before any candidate code: the bridge's candidate half, in its own module object."""
@@ -204,6 +213,7 @@ class KernelPair:
             if await self.candidate_responsive():
                 return "interrupted"
         await self.candidate.km.restart_kernel(now=True, newports=False)
+        self._candidate_restarts += 1
         await self.candidate.kc.wait_for_ready(timeout=60)
         await self.install_candidate_bridge()
         return "restarted"

@@ -97,6 +97,11 @@ class Bridge:
         self.deadline = float("inf")
         self._exceptions: dict[tuple, type] = {}
 
+    def reconnected(self) -> None:
+        """After the grader restarted the candidate's kernel: returns once this client's
+        channels reach the new kernel (it answers kernel_info on both)."""
+        self.client.wait_for_ready(timeout=30)
+
     def encode(self, value):
         def only_handles(other):
             if isinstance(other, Candidate):
