@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from queue import Empty
 
+import zmq
+import zmq.asyncio
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async
@@ -24,13 +26,31 @@ from autograde.sandbox import INSIDE_WORKDIR, Limits, ResourceGroup, sandbox_com
 KIT_PACKAGE = Path(__file__).resolve().parent
 BRIDGE_NAME = "__mlassess_bridge__"
 RUNNER_NAME = "__mlassess_runner__"
+# What the grader's process buffers from a kernel's sockets: a frame larger than this closes
+# the connection (the message is lost, the cell's output with it), and at most this many
+# messages wait unread per socket. A candidate kernel can send anything; these bound what
+# the grader holds of it (cell outputs are cut further, at the task's output_kb).
+MAX_FRAME_BYTES = 16 * 1024 * 1024
+MAX_QUEUED_MESSAGES = 64
+
+
+def capped_context(kind=zmq.Context):
+    context = kind()
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_BYTES)
+    context.setsockopt(zmq.RCVHWM, MAX_QUEUED_MESSAGES)
+    return context
 
 
 class PromptlyReadyClient(AsyncKernelClient):
     """jupyter_client's kernel client, ready as soon as the kernel has answered on both
     channels. jupyter_client's own wait then listens for 0.2 s of silence on IOPub, and every
     submission starts two kernels: 0.2 s of its wall time idle. Here the wait ends at the
-    kernel's `idle` status for our kernel_info request, the last message it sends for it."""
+    kernel's `idle` status for our kernel_info request, the last message it sends for it.
+    Its sockets are capped (see MAX_FRAME_BYTES)."""
+
+    def _context_default(self) -> zmq.asyncio.Context:
+        self._created_context = True
+        return capped_context(zmq.asyncio.Context)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
@@ -70,15 +90,26 @@ class WrappedKernelManager(AsyncKernelManager):
         super().__init__(**kwargs)
         self._wrap = wrap
 
+    def _context_default(self) -> zmq.asyncio.Context:
+        self._created_context = True  # its control socket hears the kernel's shutdown replies
+        return capped_context(zmq.asyncio.Context)
+
     def format_kernel_cmd(self, extra_arguments=None):
         return self._wrap(super().format_kernel_cmd(extra_arguments))
 
 
 class CappedClient(NotebookClient):
     """nbclient, keeping at most `output_kb` of output per cell: endless prints and
-    giant lines stop costing the grader memory, and the cut is said in the output."""
+    giant lines stop costing the grader memory, and the cut is said in the output.
+    It keeps the kernel's reply to the last cell: nbclient records a timeout only
+    there (as a made-up `error` reply), not in the cell's outputs."""
 
     output_kb = 1024
+    last_reply: dict | None = None
+
+    async def _check_raise_for_error(self, cell, cell_index, exec_reply):
+        self.last_reply = exec_reply
+        return await super()._check_raise_for_error(cell, cell_index, exec_reply)
 
     def output(self, outs, msg, display_id, cell_index):
         used = self._used.get(cell_index, 0) if hasattr(self, "_used") else 0
@@ -178,6 +209,23 @@ class KernelPair:
             "del __mlassess_install__",
         ])
         await self.run_quietly(self.candidate, source)
+
+    def candidate_output_off(self) -> None:
+        """While tests run, the grader does not read the candidate's output (a test's bridge
+        traffic, or a flood a candidate function publishes while a test calls it): its
+        subscription is closed, so none of it waits in the grader's memory."""
+        kc = self.candidate.kc
+        if kc is not None and kc._iopub_channel is not None:
+            kc._iopub_channel.close()
+            kc._iopub_channel = None
+
+    async def candidate_output_on(self) -> None:
+        """Subscribed again before a candidate cell, and ready once the kernel's answer to a
+        kernel_info request is heard on it (nothing the next cell publishes is missed)."""
+        kc = self.candidate.kc
+        if kc._iopub_channel is None:
+            kc.iopub_channel.start()
+            await kc.wait_for_ready(timeout=30)
 
     async def run_quietly(self, client: NotebookClient, code: str, timeout: float = 60) -> dict:
         msg_id = client.kc.execute(code, silent=True, store_history=False)

@@ -20,8 +20,15 @@ def kit_config(course: Path, assignments: Path) -> Config:
     from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, ClearOutput, Execute
 
     from autograde.feedback_exporter import FeedbackExporter
-    from autograde.preprocessors import ExecuteInTwoKernels, RebuildFromRelease, StderrIsNotFailure
+    from autograde.preprocessors import (ExecuteInTwoKernels, RebuildFromRelease, SanitizeCandidateContent,
+                                         StderrIsNotFailure)
     from autograde.sandbox import GPU_ENV, UNSAFE_ENV
+    from autograde.staging import StagedAutograde
+
+    # nbgrader's autograde command (and its API, which runs the same app) builds the converter
+    # by this module-level name: the kit's converter stages each submission before nbgrader copies it.
+    import nbgrader.apps.autogradeapp
+    nbgrader.apps.autogradeapp.Autograde = StagedAutograde
 
     c = Config()
     c.CourseDirectory.root = str(course)
@@ -34,7 +41,8 @@ def kit_config(course: Path, assignments: Path) -> Config:
     c.Autograde.sanitize_preprocessors = [ClearOutput, RebuildFromRelease, CheckCellMetadata]
     steps = Autograde.class_traits()["autograde_preprocessors"].default()
     steps[steps.index(Execute):steps.index(Execute) + 1] = [ExecuteInTwoKernels, StderrIsNotFailure]
-    c.Autograde.autograde_preprocessors = steps
+    # The graded notebook (what feedback and formgrader show) keeps no active content of the candidate's.
+    c.Autograde.autograde_preprocessors = steps + [SanitizeCandidateContent]
     c.GenerateFeedback.exporter_class = FeedbackExporter
     if os.environ.get(SHOW_HIDDEN_TESTS_ENV) != "1":
         feedback = GenerateFeedback.class_traits()["preprocessors"].default()

@@ -3,14 +3,17 @@
 Its source (with codec.py's) is sent into the sandboxed kernel before any
 candidate code runs. It answers the trusted kernel's requests (look up a name,
 read an attribute, call, index, iterate) and publishes each answer as a display
-message holding JSON. Candidate code can replace or break it: that changes only
-which data comes back, and data is all the trusted side accepts.
+message holding JSON. Candidate code can replace or break it, or send any JSON
+it likes: that changes only which data comes back, and data (or a number naming
+a handle) is all the trusted side accepts. What a value claims to be (its
+`__module__`, `__qualname__`, type name) is never sent, with one exception: a
+module says its name, and the trusted side substitutes its own import of that
+name when it is on an exact list (so `np` in a test means numpy), a handle otherwise.
 """
 import json
 import types
 
 MIME = "text/x-mlassess-bridge"
-LIBRARY_CALLABLES = (types.FunctionType, types.BuiltinFunctionType, type)
 
 
 class CandidateBridge:
@@ -25,16 +28,10 @@ class CandidateBridge:
         return len(self.handles)
 
     def _describe(self, value):
-        """How a value that is not data crosses: a module or library callable by
-        name (the trusted side imports its own copy), anything else as a handle."""
-        ref = self._keep(value)
+        """A value that is not data (a function, a model) crosses as a handle: a number."""
         if isinstance(value, types.ModuleType):
-            return {"$": "module", "name": value.__name__, "id": ref}
-        owner, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", "")
-        if isinstance(value, LIBRARY_CALLABLES) and owner and owner != "__main__" and "<" not in qualname:
-            return {"$": "import", "module": owner, "qualname": qualname, "id": ref}
-        kind = type(value)
-        return {"$": "ref", "id": ref, "type": f"{kind.__module__}.{kind.__qualname__}"}
+            return {"$": "module", "name": str(getattr(value, "__name__", "")), "id": self._keep(value)}
+        return {"$": "ref", "id": self._keep(value)}
 
     def _arg(self, data):
         return self.handles[data["id"]]

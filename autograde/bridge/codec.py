@@ -165,7 +165,7 @@ def decode(data, on_ref, depth=0):
         import pandas as pd
 
         return pd.Timestamp(v)
-    if tag in ("ref", "module", "import", "raise"):
+    if tag in ("ref", "module"):
         return on_ref(data)
     raise Malformed(f"unknown tag {tag!r}")
 

@@ -1,10 +1,19 @@
 """The half of the bridge that runs in the trusted test kernel.
 
 Test cells run here, in a namespace where a name the test did not define
-resolves through the candidate's kernel: data comes back as real values, a
-module or library callable as the trusted kernel's own import, anything else as
-a `Candidate` handle whose calls and attribute reads go back to the candidate.
-Assertions therefore only ever see values decoded here.
+resolves through the candidate's kernel: data comes back as real values decoded
+here, anything else as a `Candidate` handle whose calls and attribute reads go
+back to the candidate. Nothing the candidate sends names an object of this
+kernel (no function or class is looked up on its word, no attribute path is
+walked), so assertions only ever see values decoded here, and no candidate code
+runs here. The one name taken on its word is a module's, and only when it is on
+TRUSTED_MODULES: the test then gets this kernel's own import of that module (a
+test using `np` that it did not import), which is what it meant by the name.
+
+What candidate code prints while a test calls it is not copied here: it could
+echo hidden inputs into the candidate's feedback. An exception it raises reaches
+the test with its message (tests may check it), but one the test does not catch
+is shown without it, for the same reason.
 """
 from __future__ import annotations
 
@@ -13,26 +22,35 @@ import builtins
 import importlib
 import json
 import queue
-import sys
 import time
 
+import zmq
 from jupyter_client import BlockingKernelClient
 
 from autograde.bridge import codec
 from autograde.bridge.candidate_side import MIME
 
 MAX_REPLY_BYTES = 256 * 1024 * 1024
-MAX_ECHO_BYTES = 64 * 1024
-# A candidate says which module a name is; only these are imported on its word.
-IMPORTABLE_ROOTS = {
-    "numpy", "pandas", "scipy", "sklearn", "torch", "mlflow", "matplotlib", "pyarrow", "math", "statistics",
-    "random", "collections", "itertools", "functools", "operator", "json", "re", "datetime", "decimal",
-    "fractions", "string", "typing", "dataclasses", "enum", "copy", "hashlib", "pathlib", "os", "time",
-}
+# What this kernel buffers from the candidate's sockets: a frame larger than this
+# closes the connection, and at most this many messages wait unread.
+MAX_FRAME_BYTES = MAX_REPLY_BYTES + 1024 * 1024
+MAX_QUEUED_MESSAGES = 8
+MAX_MESSAGE_CHARS = 300  # of an uncaught test failure's message, in the feedback
+# Modules a name in the candidate's namespace may stand for in a test: exact names, no walk.
+TRUSTED_MODULES = frozenset({
+    "numpy", "numpy.random", "numpy.linalg", "numpy.testing", "pandas", "scipy", "scipy.stats", "sklearn",
+    "sklearn.metrics", "sklearn.model_selection", "sklearn.preprocessing", "sklearn.pipeline", "torch",
+    "torch.nn", "torch.nn.functional", "mlflow", "math", "statistics", "random", "json", "re", "datetime",
+    "collections", "itertools", "functools", "pathlib",
+})
 
 
 class CandidateError(Exception):
     """Candidate code raised; subclasses are made per candidate exception type."""
+
+
+class CandidateRaised(Exception):
+    """An exception from candidate code that no test caught, its message withheld."""
 
 
 class CandidateTimeout(TimeoutError):
@@ -46,15 +64,14 @@ class CandidateKernelDied(RuntimeError):
 class Candidate:
     """A handle to an object that lives in the candidate's kernel."""
 
-    __slots__ = ("_bridge", "_id", "_type")
+    __slots__ = ("_bridge", "_id")
 
-    def __init__(self, bridge, ref, type_name):
+    def __init__(self, bridge, ref):
         object.__setattr__(self, "_bridge", bridge)
         object.__setattr__(self, "_id", ref)
-        object.__setattr__(self, "_type", type_name)
 
     def __repr__(self):
-        return f"<candidate {self._type}>"
+        return "<candidate object>"
 
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__"):
@@ -91,7 +108,10 @@ class Candidate:
 class Bridge:
     def __init__(self, connection: dict):
         """`connection`: the candidate kernel's connection info, as the grader read it at launch."""
-        self.client = BlockingKernelClient()
+        context = zmq.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME_BYTES)
+        context.setsockopt(zmq.RCVHWM, MAX_QUEUED_MESSAGES)
+        self.client = BlockingKernelClient(context=context)
         self.client.load_connection_info(connection)
         self.client.start_channels()
         self.deadline = float("inf")
@@ -117,7 +137,7 @@ class Bridge:
             raise CandidateTimeout("candidate code did not finish within the cell's time limit")
         code = f"__mlassess_bridge__.serve({json.dumps(json.dumps({'op': op, **fields}))})"
         msg_id = self.client.execute(code, silent=False, store_history=False, allow_stdin=False)
-        reply_text, done, echoed = None, False, 0
+        reply_text, done = None, False
         while not done:
             if time.monotonic() > self.deadline:
                 raise CandidateTimeout("candidate code did not finish within the cell's time limit")
@@ -130,12 +150,7 @@ class Bridge:
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]
-            if kind == "stream" and echoed < MAX_ECHO_BYTES:
-                # what candidate code prints while a test calls it stays visible in the feedback
-                text = str(content.get("text", ""))[: MAX_ECHO_BYTES - echoed]
-                echoed += len(text)
-                (sys.stderr if content.get("name") == "stderr" else sys.stdout).write(text)
-            elif kind == "display_data" and MIME in content.get("data", {}):
+            if kind == "display_data" and MIME in content.get("data", {}):
                 reply_text = content["data"][MIME]
             elif kind == "status" and content.get("execution_state") == "idle":
                 done = True
@@ -158,20 +173,13 @@ class Bridge:
             raise CandidateError(f"the candidate's answer is not data: {exc}") from None
 
     def _describe(self, data):
-        kind = data["$"]
-        if kind in ("module", "import"):
-            module_name = str(data.get("name") or data.get("module"))
-            if module_name.split(".")[0] in IMPORTABLE_ROOTS:
-                try:
-                    value = importlib.import_module(module_name)
-                    for part in ([] if kind == "module" else str(data["qualname"]).split(".")):
-                        value = getattr(value, part)
-                    return value
-                except (ImportError, AttributeError):
-                    pass
-        if kind == "raise":
-            raise CandidateError("unexpected exception inside a value")
-        return Candidate(self, int(data["id"]), str(data.get("type", kind))[:200])
+        """A reference names a handle by number (and a module its name): nothing else crosses that is not data."""
+        fields = {"$", "id", "name"} if data["$"] == "module" else {"$", "id"}
+        if set(data) != fields or type(data["id"]) is not int:
+            raise codec.Malformed("a reference holds a number (and a module's name) and nothing else")
+        if data["$"] == "module" and data["name"] in TRUSTED_MODULES:
+            return importlib.import_module(data["name"])
+        return Candidate(self, data["id"])
 
     def _exception(self, data):
         names = tuple(str(n)[:100] for n in data.get("types", []))[:20] or ("Exception",)
@@ -231,13 +239,32 @@ class TrustedRunner:
 
     def run(self, budget_s: float, name: str) -> None:
         """Runs the loaded test. Tracebacks name the test but never show its lines:
-        feedback must not reveal hidden tests."""
+        feedback must not reveal hidden tests. The kernel's `ok` reply to this call is
+        the only way a test passes (see ExecuteInTwoKernels)."""
         code = compile(self.source, f"<test {name}>", "exec")
         self.bridge.deadline = time.monotonic() + budget_s
         try:
             exec(code, self.namespace)
+        except CandidateError as exc:  # its message may carry hidden inputs the candidate was given
+            raise CandidateRaised(f"your code raised {type(exc).__name__} (its message is not shown "
+                                  "in grading feedback)") from None
+        except Exception as exc:
+            raise _shown(exc) from None
         finally:
             self.bridge.deadline = float("inf")
+
+
+def _shown(exc: Exception) -> Exception:
+    """The test's own failure as the feedback shows it: no chained exception (a candidate's
+    message would come with it), and a message cut at MAX_MESSAGE_CHARS."""
+    message = str(exc)
+    if len(message) > MAX_MESSAGE_CHARS:
+        try:
+            exc = type(exc)(message[:MAX_MESSAGE_CHARS] + " [cut]")
+        except Exception:
+            exc = AssertionError(message[:MAX_MESSAGE_CHARS] + " [cut]")
+    exc.__cause__ = exc.__context__ = None
+    return exc
 
 
 def _module_level(tree):

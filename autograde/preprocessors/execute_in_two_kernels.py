@@ -5,6 +5,10 @@ gradebook's grade ids, their source taken from the gradebook) run in a second,
 trusted kernel where candidate names resolve through the bridge. A timeout,
 crash or dead kernel becomes an error output on the cell it hit, the candidate
 kernel is interrupted or restarted, and grading goes on with the next cell.
+
+A test passes only when the trusted kernel positively reports that it ran to the
+end: its `ok` reply to the test. Anything else (a timeout, an interrupt, a dead
+kernel, no reply) leaves an error on the cell, which nbgrader scores zero.
 """
 from __future__ import annotations
 
@@ -52,7 +56,6 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
 
         graded = Path(resources["metadata"]["path"])
         student = resources["nbgrader"]["student"]
-        drop_followed_links(Path(coursedir.format_path(coursedir.submitted_directory, student, assignment)), graded)
         release = release_for(coursedir.root, student, assignment)
         scratch = ScratchFolder(graded, limits.disk_mb)
         trusted_dir = Path(tempfile.mkdtemp(prefix="mlassess-trusted-"))
@@ -108,6 +111,7 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
 
     async def _run_candidate(self, pair: KernelPair, cell, index: int, budget: float) -> None:
         pair.candidate.timeout = max(1, int(budget))
+        await pair.candidate_output_on()
         try:
             await pair.candidate.async_execute_cell(cell, index)
         except Exception as exc:  # the kernel died under this cell
@@ -121,6 +125,7 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
                 await pair.recover_candidate()
 
     async def _run_test(self, pair: KernelPair, cell, index: int, budget: float) -> None:
+        pair.candidate_output_off()
         await pair.trusted_ready()
         self._tests_run.append(cell.source)
         # The test's source goes in quietly: what the cell runs (and a traceback shows) holds none of it.
@@ -128,8 +133,10 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
         wrapper = copy.deepcopy(cell)
         wrapper.source = f"{RUNNER_NAME}.run({budget - 2:.1f}, {cell.metadata['nbgrader']['grade_id']!r})"
         pair.trusted.timeout = max(1, int(budget))
+        pair.trusted.last_reply = None
         try:
             await pair.trusted.async_execute_cell(wrapper, index, store_history=False)
+            _fail_unless_completed(wrapper, pair.trusted.last_reply)
             healthy = not _timed_out(wrapper) or await pair.responsive(pair.trusted)
         except Exception as exc:
             wrapper.outputs.append(error_output("TrustedKernelDied", f"the test kernel died: {exc}"))
@@ -146,6 +153,21 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
 
 
 TIMEOUTS = {"CellTimeoutError", "KeyboardInterrupt", "CandidateTimeout", "NotebookTimeoutError"}
+
+
+def _fail_unless_completed(cell, reply: dict | None) -> None:
+    """nbclient answers a cell that ran out of time with a made-up `error` reply and no error
+    output; a kernel kept busy past its limit may never answer at all. Unless the trusted
+    kernel replied `ok`, the cell gets an error output saying why."""
+    content = (reply or {}).get("content", {})
+    if content.get("status") == "ok" or _errors(cell):
+        return
+    if content.get("ename") == "CellTimeoutError":
+        cell.outputs.append(error_output("CellTimeoutError", str(content.get("evalue", "the test ran out of time"))))
+    else:
+        cell.outputs.append(error_output("TestDidNotComplete",
+                                         f"the test kernel did not report that the test ran to its end "
+                                         f"(reply: {content.get('status', 'none')})"))
 
 
 def _errors(cell) -> set[str]:
@@ -170,17 +192,6 @@ def copy_release_files(release: Path, target: Path) -> None:
             if destination.is_symlink() or destination.is_dir():
                 shutil.rmtree(destination) if destination.is_dir() else destination.unlink()
             shutil.copyfile(path, destination)
-
-
-def drop_followed_links(submitted: Path, graded: Path) -> None:
-    """nbgrader copies a submission by following its symlinks, so a link to the
-    gradebook would arrive as the gradebook: whatever was a link is removed."""
-    for link in (p for p in submitted.rglob("*") if p.is_symlink()):
-        copied = graded / link.relative_to(submitted)
-        if copied.is_dir() and not copied.is_symlink():
-            shutil.rmtree(copied)
-        elif copied.exists() or copied.is_symlink():
-            copied.unlink()
 
 
 def keep_mlflow_store(scratch: Path, graded: Path) -> None:

@@ -22,6 +22,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 
 NOTE_KEY = "mlassess"
+CANDIDATE_CELL_PREFIX = "candidate-"  # the id of a cell the candidate added
 
 
 def _grade_id(cell) -> str | None:
@@ -93,7 +94,7 @@ def rebuild(release: NotebookNode, submission: NotebookNode,
         elif cell.get("cell_type") in ("code", "markdown"):
             extra = nbformat.v4.new_code_cell(cell.get("source", "")) if cell["cell_type"] == "code" \
                 else nbformat.v4.new_markdown_cell(cell.get("source", ""))
-            extra.id = f"candidate-{sum(map(len, added.values()))}"  # stable: same submission, same bytes
+            extra.id = f"{CANDIDATE_CELL_PREFIX}{sum(map(len, added.values()))}"  # stable: same submission, same bytes
             added[anchor].append(extra)
 
     for grade_id in tests:
