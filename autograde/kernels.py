@@ -3,6 +3,7 @@ trusted one that runs test cells. Both talk over unix sockets (IPC transport),
 which cross the sandbox's network isolation where TCP cannot."""
 from __future__ import annotations
 
+import ast
 import asyncio
 import inspect
 import shutil
@@ -235,6 +236,18 @@ class KernelPair:
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"kernel set-up failed: {reply['content'].get('ename')}: {reply['content'].get('evalue')}")
         return reply
+
+    async def ask(self, client: NotebookClient, expression: str, timeout: float = 10):
+        """The value of a Python literal `expression` evaluates to in a kernel (trusted kernel only:
+        the answer is taken as it comes)."""
+        msg_id = client.kc.execute("", silent=True, store_history=False, user_expressions={"answer": expression})
+        reply = await ensure_async(client.kc.get_shell_msg(timeout=timeout))
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = await ensure_async(client.kc.get_shell_msg(timeout=timeout))
+        answer = reply["content"].get("user_expressions", {}).get("answer", {})
+        if answer.get("status") != "ok":
+            raise RuntimeError(f"kernel could not answer {expression!r}: {answer.get('ename')}")
+        return ast.literal_eval(answer["data"]["text/plain"])
 
     async def responsive(self, client: NotebookClient, timeout: float = 10) -> bool:
         try:

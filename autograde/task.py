@@ -29,6 +29,9 @@ class Item:
     dimension: str | None
     hints: tuple[str, ...] = ()  # most general first: a practice release shows them tier by tier
     explain: str = ""  # what the item checks and why it matters: practice feedback shows it when lost
+    # The author's word that this item reads hidden labels only to give them to candidate code (a split,
+    # a metric, a promotion gate), never to score the candidate's predictions: see validate's label check.
+    gives_hidden_labels: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ def _item(cell, tags: dict, problems: list[str]) -> Item:
         dimension=dimension,
         hints=tuple(h.strip() for h in hints),
         explain=explain.strip(),
+        gives_hidden_labels=tag.get("gives_hidden_labels") is True,
     )
 
 

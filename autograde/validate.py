@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+
+import nbformat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -78,6 +80,9 @@ def validate_task(task: Task, workers: int = 1) -> TaskValidation:
         if reference.runtime_s > task.runtime_budget_s:
             report.problems.append(f"reference takes {reference.runtime_s:.1f} s, budget {task.runtime_budget_s:g} s")
 
+        report.problems.extend(hidden_label_problems(task, course.autograded_dir("reference", task.name)
+                                                     / task.notebook.name))
+
         blank = graded["blank"]
         report.blank_score = blank.auto_score
         if blank.status != "graded":
@@ -98,6 +103,30 @@ def validate_task(task: Task, workers: int = 1) -> TaskValidation:
                     f" but fails [{', '.join(outcome.actual_fails)}]"
                     + (f" ({result.status}: {result.reason})" if result.status != "graded" else ""))
     return report
+
+
+def hidden_label_problems(task: Task, graded_reference: Path) -> list[str]:
+    """The candidate's kernel keeps its state between tests: once a test has given hidden labels to
+    candidate code, a later test that reads them (to score predictions on those rows) could be answered
+    by replaying them. Only items the author declares `gives_hidden_labels` (they score nothing against
+    the labels) may read them after that."""
+    if not graded_reference.is_file():
+        return []
+    declared = {item.grade_id for item in task.items if item.gives_hidden_labels}
+    problems, giver = [], None
+    for cell in nbformat.read(graded_reference, as_version=4).cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        use = cell.metadata.get("mlassess", {}).get("hidden_labels", "")
+        if not use or grade_id in declared:
+            giver = giver or (grade_id if use == "gave" else None)
+            continue
+        if giver:
+            problems.append(f"item '{grade_id}' reads hidden labels after '{giver}' sent data to candidate code "
+                            "with labels read: a candidate could replay them. Score predictions before labels are "
+                            "given (and read labels only after the predictions are taken), use rows whose labels "
+                            "were never given, or declare an item that only gives labels `gives_hidden_labels: true`")
+        giver = giver or (grade_id if use == "gave" else None)
+    return problems
 
 
 def _grade_all(course: Course, task: Task, samples: dict[str, Path], workers: int) -> dict[str, Graded]:

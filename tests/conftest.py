@@ -22,6 +22,18 @@ def run_tool(*args: str, env: dict | None = None, cwd: Path = REPO, timeout: flo
                           capture_output=True, timeout=timeout)
 
 
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def render_in_chromium(page: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess:
+    """Headless Chromium's DOM of a local page, after its scripts ran (stdout), and its errors (stderr)."""
+    assert CHROMIUM, "Debian's chromium is needed (apt-get install chromium; .ci/run installs it)"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}"]
+    return subprocess.run([CHROMIUM, *flags, *extra, "--dump-dom", page.as_uri()], capture_output=True, text=True,
+                          timeout=120)
+
+
 @pytest.fixture
 def tasks_copy(tmp_path: Path) -> Path:
     """A private copy of the fixture tasks that a test may break."""

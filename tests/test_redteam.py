@@ -42,11 +42,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import re
+
 import nbformat
 import pytest
 import yaml
 
-from conftest import BIN, FIXTURE_TASK, FIXTURE_TASKS, REPO, run_tool
+from conftest import BIN, FIXTURE_TASK, FIXTURE_TASKS, REPO, render_in_chromium, run_tool
 
 TASK = FIXTURE_TASK.name
 NOTEBOOK = f"{TASK}.ipynb"
@@ -62,7 +64,7 @@ LIMITS = {"cell_timeout_s": 10, "notebook_timeout_s": 60}  # the fixture task's 
 
 CLASSES = ("notebook tampering", "malformed input", "in-kernel interference", "grading-aware code",
            "reading hidden material", "writing where it must not", "escaping control", "resource abuse",
-           "network", "untrusted artifacts")
+           "network", "untrusted artifacts", "bridge forgery", "leaking through feedback", "active content")
 REASONS = ("", "failed", "error", "timeout", "crashed", "tampered", "missing", "ungradable")
 HONEST = {
     "reference": FIXTURE_TASK / NOTEBOOK,
@@ -187,7 +189,18 @@ def _stage_symlink_to(target: str):
     return stage
 
 
+def _stage_special_files(folder: Path, name: str, ctx: "Phase") -> None:
+    shutil.copyfile(REDTEAM / f"{name}.ipynb", folder / NOTEBOOK)
+    os.symlink("/dev/zero", folder / "zeros.bin")
+    os.symlink("/dev/urandom", folder / "data" / "random.csv")
+    os.symlink("/", folder / "root-folder")
+    os.mkfifo(folder / "pipe.csv")
+    with open(folder / "over-the-cap.bin", "wb") as f:
+        f.truncate((128 << 20) + 1)  # sparse: costs no disk
+
+
 STAGING = {
+    "special-files-in-submission": _stage_special_files,
     "renamed-notebook": _stage_renamed,
     "read-symlinked-files": _stage_symlinks,
     "extra-files-shadow-numpy-and-startup-hooks": _stage_extra_files,
@@ -820,3 +833,59 @@ def test_no_attack_process_outlives_grading(redteam, path):
     phase = redteam.phases[path]
     assert not phase.survivors, f"{path}: still running 6 s after grading:\n  " + "\n  ".join(phase.survivors) + \
         f"\n{redteam.where()}"
+
+
+ECHO = "REDTEAM-ECHO"  # what attacks print or raise with the inputs a test gave them
+ACTIVE = ("active-content-in-written-answer", "active-content-in-outputs")
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_nothing_candidate_code_says_during_tests_reaches_its_graded_notebook_or_feedback(redteam, path):
+    """Can candidate code echo what a (hidden) test passed it into its graded notebook or feedback, by
+    printing it, writing it to stderr or raising with it?"""
+    phase = redteam.phases[path]
+    found = []
+    for kind in ("autograded", "feedback"):
+        for file in sorted((phase.course / kind).rglob("*")) if (phase.course / kind).is_dir() else []:
+            if file.is_file() and not file.is_symlink() and file.suffix in (".ipynb", ".html") \
+                    and ECHO in file.read_text(errors="replace"):
+                found.append(str(file.relative_to(phase.course)))
+    assert not found, f"{path}: candidate output from inside tests in:\n  " + "\n  ".join(found) + f"\n{redteam.where()}"
+
+
+def _formgrader_page(autograded: Path) -> str:
+    """The page nbgrader's formgrader serves for a graded notebook: its own exporter and template."""
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+
+    from autograde.nbgrader_settings import kit_config
+
+    config = kit_config(autograded.parents[3], REPO / "assignments")
+    config.HTMLExporter.template_name = "formgrade"
+    config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    resources = {"assignment_id": TASK, "notebook_id": TASK, "submission_id": "x", "index": 0, "total": 1,
+                 "base_url": "", "student": "x", "last_name": None, "first_name": None, "notebook_path": "x"}
+    html, _ = HTMLExporter(config=config).from_filename(str(autograded), resources=resources)
+    return html
+
+
+@pytest.mark.parametrize("name", ACTIVE)
+@pytest.mark.parametrize("path", PATHS)
+def test_no_candidate_script_runs_in_feedback_or_formgrader_pages(redteam, path, name, tmp_path):
+    """Does any script, event handler or JavaScript output of a candidate run when its feedback page or its
+    formgrader page opens in a browser?"""
+    phase = redteam.phases[path]
+    autograded = phase.course / "autograded" / name / TASK / NOTEBOOK
+    assert autograded.is_file(), f"{path}: {name} was not graded {redteam.where()}"
+    pages = {"formgrader": tmp_path / "formgrade.html"}
+    pages["formgrader"].write_text(_formgrader_page(autograded))
+    if path == "mlassess":
+        pages["feedback"] = phase.course / "feedback" / name / TASK / f"{TASK}.html"
+    ran = []
+    for label, page in pages.items():
+        dom = render_in_chromium(page, tmp_path / label)
+        assert dom.returncode == 0, dom.stderr
+        title = re.search(r"<title>(.*?)</title>", dom.stdout, re.S)
+        if (title and "REDTEAM-XSS" in title.group(1)) or 'data-redteam="xss"' in dom.stdout:
+            ran.append(f"{label}: {title.group(1) if title else ''}")
+    assert not ran, f"{path}, {name}: candidate script ran in {ran} {redteam.where()}"

@@ -7,9 +7,7 @@ import pytest
 
 from autograde.grading import Graded, ItemScore
 from autograde.report import item_statistics
-from conftest import FIXTURE_TASKS, run_tool
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from conftest import CHROMIUM, FIXTURE_TASKS, render_in_chromium, run_tool
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +22,10 @@ def graded_course(tmp_path_factory):
 
 def _render(page, tmp_path):
     """Headless Chromium's DOM and screenshot of a local page; its stderr for errors."""
+    dom = render_in_chromium(page, tmp_path / "profile")
+    shot = tmp_path / "page.png"
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]
-    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
-    shot = tmp_path / "page.png"
     subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri()],
                    capture_output=True, timeout=120)
     return dom, shot

@@ -76,3 +76,30 @@ def test_a_task_without_skill_tags_names_what_is_missing(tasks_copy):
     result, task = _validate(tasks_copy)
     assert result.returncode == 1
     assert any("test_load_values" in p and "skill" in p for p in task["problems"])
+
+
+def test_a_test_reading_labels_that_an_earlier_test_gave_to_candidate_code_breaks_the_bar(tasks_copy):
+    """Does validate name a test that reads hidden labels after an earlier test sent data to candidate
+    code with those labels read (a candidate could replay them), and accept it once the author declares
+    that the later item only gives labels?"""
+    hidden = tasks_copy / TASK / "hidden"
+    hidden.mkdir()
+    (hidden / "values_labels.csv").write_text("label\n1\n0\n")
+
+    def labels_then_candidate_code(cells):
+        for grade_id in ("test_standardize_shapes", "test_uses_train_statistics"):
+            cells[grade_id].source = 'open("hidden/values_labels.csv").read()\n' + cells[grade_id].source
+    _edit_source(tasks_copy, labels_then_candidate_code)
+    result, task = _validate(tasks_copy)
+    assert result.returncode == 1
+    assert [p for p in task["problems"] if "reads hidden labels" in p] == [
+        p for p in task["problems"] if "'test_uses_train_statistics' reads hidden labels after 'test_standardize_shapes'" in p]
+    assert any("reads hidden labels" in p for p in task["problems"])
+
+    meta_path = tasks_copy / TASK / "task.yaml"
+    meta = yaml.safe_load(meta_path.read_text())
+    meta["items"]["test_uses_train_statistics"]["gives_hidden_labels"] = True
+    meta_path.write_text(yaml.safe_dump(meta, sort_keys=False))
+    result, task = _validate(tasks_copy)
+    assert not any("reads hidden labels" in p for p in task["problems"]), task["problems"]
+    assert result.returncode == 0, task["problems"]

@@ -21,7 +21,9 @@ import ast
 import builtins
 import importlib
 import json
+import os
 import queue
+import sys
 import time
 
 import zmq
@@ -36,6 +38,8 @@ MAX_REPLY_BYTES = 256 * 1024 * 1024
 MAX_FRAME_BYTES = MAX_REPLY_BYTES + 1024 * 1024
 MAX_QUEUED_MESSAGES = 8
 MAX_MESSAGE_CHARS = 300  # of an uncaught test failure's message, in the feedback
+# Exceptions that steer the test's own control flow (a loop, a generator) are never re-created.
+CONTROL_FLOW = frozenset({"StopIteration", "StopAsyncIteration"})
 # Modules a name in the candidate's namespace may stand for in a test: exact names, no walk.
 TRUSTED_MODULES = frozenset({
     "numpy", "numpy.random", "numpy.linalg", "numpy.testing", "pandas", "scipy", "scipy.stats", "sklearn",
@@ -116,6 +120,7 @@ class Bridge:
         self.client.start_channels()
         self.deadline = float("inf")
         self._exceptions: dict[tuple, type] = {}
+        self.on_send = lambda: None  # told before data goes to candidate code
 
     def reconnected(self) -> None:
         """After the grader restarted the candidate's kernel: returns once this client's
@@ -135,6 +140,8 @@ class Bridge:
     def request(self, op, **fields):
         if time.monotonic() > self.deadline:  # never queue more work behind a cell that ran out of time
             raise CandidateTimeout("candidate code did not finish within the cell's time limit")
+        if op in ("call", "setattr", "getitem"):
+            self.on_send()
         code = f"__mlassess_bridge__.serve({json.dumps(json.dumps({'op': op, **fields}))})"
         msg_id = self.client.execute(code, silent=False, store_history=False, allow_stdin=False)
         reply_text, done = None, False
@@ -187,7 +194,8 @@ class Bridge:
         if names[0] in ("KeyboardInterrupt",):
             return CandidateTimeout("candidate code was interrupted at the cell's time limit")
         if names not in self._exceptions:
-            base = next((getattr(builtins, n) for n in names if isinstance(getattr(builtins, n, None), type)
+            base = next((getattr(builtins, n) for n in names if n not in CONTROL_FLOW
+                         and isinstance(getattr(builtins, n, None), type)
                          and issubclass(getattr(builtins, n), Exception)), Exception)
             self._exceptions[names] = type(names[0], (CandidateError, base) if base is not Exception else
                                            (CandidateError,), {"__module__": "candidate"})
@@ -213,6 +221,36 @@ class TestNamespace(dict):
             raise KeyError(name) from None
 
 
+HIDDEN_LABEL_WORDS = ("label", "truth")  # in the name of a grader-only file: it holds true outcomes
+
+
+class HiddenLabelAudit:
+    """What one test did with grader-only labels: read a labels file ("read"), and then sent
+    data to candidate code ("gave": the labels may have gone with it). The candidate's
+    kernel keeps its state between tests, so labels given in one test can be replayed when
+    a later one scores predictions on the same rows; `mlassess validate` checks the order."""
+
+    def __init__(self):
+        self.read = self.gave = False
+        sys.addaudithook(self._on_event)
+
+    def _on_event(self, event, args):
+        if event == "open" and not self.read and args and isinstance(args[0], (str, bytes, os.PathLike)):
+            path = os.fsdecode(args[0])
+            name = os.path.basename(path).lower()
+            if "hidden" in path.split(os.sep) and any(word in name for word in HIDDEN_LABEL_WORDS):
+                self.read = True
+
+    def start(self) -> None:
+        self.read = self.gave = False
+
+    def sent(self) -> None:
+        self.gave = self.gave or self.read
+
+    def outcome(self) -> str:
+        return "gave" if self.gave else "read" if self.read else ""
+
+
 class TrustedRunner:
     """What the orchestrator calls in the trusted kernel for each test cell."""
 
@@ -220,6 +258,8 @@ class TrustedRunner:
         self.bridge = Bridge(connection)
         self.namespace = TestNamespace(self.bridge)
         self.source = ""
+        self.audit = HiddenLabelAudit()
+        self.bridge.on_send = self.audit.sent
 
     def load(self, source: str) -> None:
         self.source = source
@@ -242,6 +282,7 @@ class TrustedRunner:
         feedback must not reveal hidden tests. The kernel's `ok` reply to this call is
         the only way a test passes (see ExecuteInTwoKernels)."""
         code = compile(self.source, f"<test {name}>", "exec")
+        self.audit.start()
         self.bridge.deadline = time.monotonic() + budget_s
         try:
             exec(code, self.namespace)

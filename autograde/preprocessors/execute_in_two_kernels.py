@@ -30,6 +30,7 @@ from traitlets import Bool
 
 from autograde.course import hidden_for, release_for
 from autograde.kernels import RUNNER_NAME, KernelPair
+from autograde.preprocessors.rebuild_from_release import NOTE_KEY
 from autograde.sandbox import (INSIDE_WORKDIR, THREAD_VARIABLES, THREADS_ENV, UNSAFE_ENV, Limits, SandboxUnavailable,
                                ScratchFolder, bwrap_available)
 
@@ -112,12 +113,15 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
     async def _run_candidate(self, pair: KernelPair, cell, index: int, budget: float) -> None:
         pair.candidate.timeout = max(1, int(budget))
         await pair.candidate_output_on()
+        pair.candidate.last_reply = None
         try:
             await pair.candidate.async_execute_cell(cell, index)
         except Exception as exc:  # the kernel died under this cell
             cell.outputs.append(error_output("CandidateKernelDied", _death_reason(pair, exc)))
             await pair.recover_candidate()
             return
+        if cell.metadata.get("nbgrader", {}).get("grade"):  # an autograded answer: scored by its outputs
+            _fail_unless_completed(cell, pair.candidate.last_reply)
         if _timed_out(cell):
             cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
                                              text=f"[stopped at the cell time limit of {pair.candidate.timeout} s]\n"))
@@ -141,7 +145,9 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
         except Exception as exc:
             wrapper.outputs.append(error_output("TrustedKernelDied", f"the test kernel died: {exc}"))
             healthy = False
-        if not healthy:
+        if healthy:
+            await self._note_hidden_labels(pair, cell)
+        else:
             await pair.restart_trusted(self._tests_run)
         cell.outputs, cell.execution_count = wrapper.outputs, wrapper.execution_count
         # Only a test that ran out of time or lost the candidate's kernel can leave it busy or dead.
@@ -150,6 +156,18 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
             note = await pair.recover_candidate()
             cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
                                              text=f"[the candidate's kernel was {note} after this cell]\n"))
+
+
+    @staticmethod
+    async def _note_hidden_labels(pair: KernelPair, cell) -> None:
+        """For `mlassess validate`: whether the test read grader-only labels, or read them and then
+        sent data to candidate code (see HiddenLabelAudit)."""
+        try:
+            labels = await pair.ask(pair.trusted, f"{RUNNER_NAME}.audit.outcome()")
+        except Exception:
+            return
+        if labels:
+            cell.metadata.setdefault(NOTE_KEY, {})["hidden_labels"] = labels
 
 
 TIMEOUTS = {"CellTimeoutError", "KeyboardInterrupt", "CandidateTimeout", "NotebookTimeoutError"}
