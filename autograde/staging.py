@@ -17,7 +17,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from nbgrader.converters import Autograde
+from nbgrader.converters import Autograde, NbGraderException
 
 STAGED_DIRECTORY = ".mlassess/staged"  # under the course root, as nbgrader's steps are
 STAGING_RECORD = "mlassess-staging.json"
@@ -103,7 +103,16 @@ class StagedAutograde(Autograde):
             self._dropped[str(staged)] = dropped
             for line in dropped:
                 self.log.warning("Staging %s/%s left out %s", student, assignment, line)
-        super().init_notebooks()
+        try:
+            super().init_notebooks()
+        except NbGraderException:
+            if not self._dropped:
+                raise
+            self.assignments = {}
+        # A submission whose notebook was left out (a symlink, say) is still recorded, with nothing
+        # graded, as nbgrader records one whose notebook cannot be read.
+        for staged in self._dropped:
+            self.assignments.setdefault(staged, [])
 
     def init_assignment(self, assignment_id: str, student_id: str) -> None:
         super().init_assignment(assignment_id, student_id)

@@ -294,6 +294,8 @@ def _tree_digest(root: Path) -> dict[str, str]:
                 digest[rel] = "symlink -> " + os.readlink(path)
             elif path.is_dir():
                 digest[rel] = "folder"
+            elif path.is_fifo():
+                digest[rel] = "fifo"
             else:
                 h = hashlib.sha256()
                 with open(path, "rb") as f:
