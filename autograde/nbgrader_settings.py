@@ -25,10 +25,11 @@ def kit_config(course: Path, assignments: Path) -> Config:
     from autograde.sandbox import GPU_ENV, UNSAFE_ENV
     from autograde.staging import StagedAutograde
 
-    # nbgrader's autograde command (and its API, which runs the same app) builds the converter
-    # by this module-level name: the kit's converter stages each submission before nbgrader copies it.
+    # nbgrader's autograde command and its API each build the converter by a module-level name:
+    # the kit's converter stages each submission before nbgrader copies it.
+    import nbgrader.apps.api
     import nbgrader.apps.autogradeapp
-    nbgrader.apps.autogradeapp.Autograde = StagedAutograde
+    nbgrader.apps.autogradeapp.Autograde = nbgrader.apps.api.Autograde = StagedAutograde
 
     c = Config()
     c.CourseDirectory.root = str(course)

@@ -36,18 +36,19 @@ def candidate_wrote(cell) -> bool:
 class SanitizeCandidateContent(SanitizeHTML):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self.enabled = True  # nbconvert's preprocessors start disabled; nbgrader's pipeline runs what it lists
         self.tags, self.attributes = INERT_TAGS, INERT_ATTRIBUTES
 
     def sanitize_code_outputs(self, outputs):
         """Also drops each output's metadata (templates write an image's width and height
-        into the page unquoted) and images whose data is not base64."""
+        into the page unquoted), images whose data is not base64, and outputs left empty."""
         for output in super().sanitize_code_outputs(outputs):
             if "metadata" in output:
                 output["metadata"] = {}
             for key in ("image/png", "image/jpeg"):
                 if key in output.get("data", {}) and not BASE64.fullmatch(str(output["data"][key])):
                     del output["data"][key]
-        return outputs
+        return [o for o in outputs if o["output_type"] in ("stream", "error") or o.get("data")]
 
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type == "code":
