@@ -3,7 +3,9 @@
 # Move the course directory with MLASSESS_COURSE, the tasks with MLASSESS_ASSIGNMENTS.
 from autograde.nbgrader_settings import kit_config
 from autograde.settings import assignments_root, course_root
+from autograde.staging import stage_for_nbgrader_apps
 
 course_root().mkdir(parents=True, exist_ok=True)  # nbgrader chdirs into it
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 c.merge(kit_config(course_root(), assignments_root()))
+stage_for_nbgrader_apps()  # submissions are staged (regular files within caps) before nbgrader copies them

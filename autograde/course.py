@@ -65,7 +65,22 @@ class Course:
 
         api = NbGraderAPI(coursedir=CourseDirectory(config=self.config), config=self.config)
         with contextlib.chdir(os.getcwd()):
+            if verb == "autograde":
+                return _staged_autograde(api, *args)
             return getattr(api, verb)(*args)
+
+
+def _staged_autograde(api, assignment: str, student: str) -> dict:
+    """What NbGraderAPI.autograde does (force, create the student), with the kit's converter, which
+    stages the submission before nbgrader copies it (autograde.staging)."""
+    from nbgrader.utils import capture_log, temp_attrs
+
+    from autograde.staging import StagedAutograde
+
+    with temp_attrs(api.coursedir, assignment_id=assignment, student_id=student):
+        converter = StagedAutograde(coursedir=api.coursedir, parent=api)
+        converter.force, converter.create_student = True, True
+        return capture_log(converter)
 
 
 def _put_own_tools_on_path() -> None:

@@ -23,13 +23,6 @@ def kit_config(course: Path, assignments: Path) -> Config:
     from autograde.preprocessors import (ExecuteInTwoKernels, RebuildFromRelease, SanitizeCandidateContent,
                                          StderrIsNotFailure)
     from autograde.sandbox import GPU_ENV, UNSAFE_ENV
-    from autograde.staging import StagedAutograde
-
-    # nbgrader's autograde command and its API each build the converter by a module-level name:
-    # the kit's converter stages each submission before nbgrader copies it.
-    import nbgrader.apps.api
-    import nbgrader.apps.autogradeapp
-    nbgrader.apps.autogradeapp.Autograde = nbgrader.apps.api.Autograde = StagedAutograde
 
     c = Config()
     c.CourseDirectory.root = str(course)

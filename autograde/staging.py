@@ -83,6 +83,16 @@ def _copy_regular(path: Path, destination: Path, room: int) -> str | None:
     return None
 
 
+def stage_for_nbgrader_apps() -> None:
+    """For nbgrader's own processes (its command line, formgrader's autograde button), which load
+    the course's nbgrader_config.py: they build their converter by these module-level names, so
+    they get the kit's. `mlassess` uses StagedAutograde directly (Course.run)."""
+    import nbgrader.apps.api
+    import nbgrader.apps.autogradeapp
+
+    nbgrader.apps.autogradeapp.Autograde = nbgrader.apps.api.Autograde = StagedAutograde
+
+
 class StagedAutograde(Autograde):
     """nbgrader's autograde, reading submissions from the kit's staged copies."""
 

@@ -9,7 +9,7 @@ from multiprocessing.context import BaseContext
 
 # What grading a submission imports: the kit (first: its package trims nbformat's import, see
 # autograde/__init__.py), nbgrader's API, converters and preprocessors.
-PRELOAD = ["autograde.grading", "autograde.preprocessors", "autograde.feedback_exporter",
+PRELOAD = ["autograde.grading", "autograde.preprocessors", "autograde.feedback_exporter", "autograde.staging",
            "nbgrader.apps", "nbgrader.api", "nbgrader.converters", "nbgrader.preprocessors"]
 
 

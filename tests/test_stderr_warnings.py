@@ -27,9 +27,11 @@ def test_warnings_on_stderr_keep_their_points(tmp_path):
     task, graded = _grade_noisy(course)
     assert graded.status == "graded" and graded.auto_score == task.auto_max
 
+    # What candidate code writes while a test calls it stays in its own kernel (it could echo hidden
+    # inputs): the warnings cost nothing, and they are not copied into the graded notebook either.
     autograded = nbformat.read(course.autograded_dir("noisy", task.name) / task.notebook.name, as_version=4)
     printed = "".join(o.get("text", "") for c in autograded.cells if c.cell_type == "code" for o in c.outputs)
-    assert "FutureWarning" in printed and "INFO mlflow" in printed, "the warnings stay visible in the feedback"
+    assert "FutureWarning" not in printed and "INFO mlflow" not in printed
 
 
 def test_stock_nbgrader_would_zero_the_same_answer(tmp_path):

@@ -13,6 +13,7 @@ Reports medians and the protections' ratio (target: at most 1.3).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -52,8 +53,14 @@ def _plain_nbgrader(course: Course, candidate: str) -> float:
 
 
 def _stock_nbgrader(course: Course, candidate: str) -> float:
+    """nbgrader's own API and converter (Course.run would use the kit's staging converter)."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    api = NbGraderAPI(coursedir=CourseDirectory(config=course.config), config=course.config)
     started = time.perf_counter()
-    assert course.run("autograde", TASK.name, candidate)["success"]
+    with contextlib.chdir(os.getcwd()):
+        assert api.autograde(TASK.name, candidate)["success"]
     return time.perf_counter() - started
 
 
