@@ -81,6 +81,7 @@ def main() -> None:
         stock = Course(Path(scratch) / "stock", TASK.folder.parent)
         stock.config = Config({"CourseDirectory": course.config.CourseDirectory.copy()})
         stock.config.CourseDirectory.root = str(stock.root)
+        stock.config.CourseDirectory.db_url = stock.db_url  # its own gradebook, where the command looks
         for c in (course, stock):
             assert c.run("generate_assignment", TASK.name)["success"]
             _submit(c, "bench")
