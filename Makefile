@@ -21,7 +21,7 @@ demo: setup
 	$(BIN)/mlassess demo
 
 test: setup
-	$(BIN)/pytest -n auto --dist loadgroup
+	$(BIN)/pytest -n auto --dist loadfile
 
 # JupyterLab on the candidate releases (TASK=name opens one task's folder).
 lab: setup

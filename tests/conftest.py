@@ -40,15 +40,3 @@ def tasks_copy(tmp_path: Path) -> Path:
     target = tmp_path / "assignments"
     shutil.copytree(FIXTURE_TASKS, target)
     return target
-
-
-# Files that share module-scoped set-up (a graded cohort, a built course) run on one xdist worker
-# each, as `--dist loadfile` would; the task validations are independent and spread over the workers
-# (five validations on one worker were the suite's tail).
-SPREAD_FILES = {"test_tasks.py"}
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if item.path.name not in SPREAD_FILES:
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
