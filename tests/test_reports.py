@@ -1,6 +1,5 @@
 """The reports people read: cohort report, candidate profiles and feedback, as a browser shows them."""
 import csv
-import shutil
 import subprocess
 
 import pytest
