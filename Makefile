@@ -43,4 +43,4 @@ lock:
 	/tmp/mlassess-lock/bin/pip install --quiet -r requirements.in
 	{ sed -n '1,2p' requirements.lock; /tmp/mlassess-lock/bin/pip freeze --exclude-editable | sed 's/+cpu$$//'; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock
-	$(BIN)/python -m autograde.environment_file requirements.lock > environment.yml
+	$(BIN)/python -m autograde.release.environment_file requirements.lock > environment.yml

@@ -1,12 +1,13 @@
-"""mlassess: build releases, validate tasks, grade a cohort, run the demo."""
+"""mlassess: build releases, validate tasks, grade a cohort, run the demo.
+
+Parses arguments, calls the Python API (autograde.api) and prints what it returns."""
 from __future__ import annotations
 
 import gc
-import importlib
 import json
 import os
-import threading
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -15,17 +16,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from autograde import settings
-from autograde.task import Task, TaskError, select
+from autograde import api, layout
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 CourseOpt = Annotated[Path, typer.Option("--course", help="nbgrader course directory (env MLASSESS_COURSE; default course/)",
-                                         default_factory=settings.course_root, show_default=False)]
+                                         default_factory=layout.course_root, show_default=False)]
 AssignmentsOpt = Annotated[Path, typer.Option("--assignments", help="folder of task sources (env MLASSESS_ASSIGNMENTS; default assignments/)",
-                                              default_factory=settings.assignments_root, show_default=False)]
+                                              default_factory=layout.assignments_root, show_default=False)]
 TasksArg = Annotated[Optional[list[str]], typer.Argument(help="task names; all tasks when omitted", show_default=False)]
 
 # nbgrader's gradebook code trips SQLAlchemy warnings that say nothing to a grader.
@@ -37,14 +37,20 @@ def _fail(message: str, code: int = 2):
     raise typer.Exit(code)
 
 
-def _select(assignments: Path, names: list[str] | None) -> list[Task]:
+@contextmanager
+def _errors_said():
+    """What a person must fix is one line on stderr and exit code 2 (1 when a release leaks or
+    nbgrader cannot build it), never a traceback."""
+    from autograde.authoring.scaffold import ScaffoldError
+    from autograde.release.build import BuildError
+    from autograde.trust_boundary.sandbox import SandboxUnavailable
+
     try:
-        tasks = select(assignments, names)
-    except TaskError as exc:
+        yield
+    except BuildError as exc:
+        _fail(str(exc), 1)
+    except (api.KitError, api.TaskError, api.PlanError, ScaffoldError, SandboxUnavailable) as exc:
         _fail(str(exc))
-    if not tasks:
-        _fail(f"no tasks (folders with a task.yaml) under {assignments}")
-    return tasks
 
 
 def _progress() -> Progress:
@@ -52,54 +58,23 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), TextColumn("{task.fields[note]}"), console=err, transient=False)
 
 
-def _build(course, tasks: list[Task], cohort_secret: str | None = None, candidates: list[str] = (), plan=None) -> None:
-    from autograde.build import BuildError, build_task, record_plan
-
-    for task in tasks:
-        try:
-            release = build_task(course, task, cohort_secret, candidates, plan)
-        except BuildError as exc:
-            _fail(str(exc), 1)
-        out.print(f"released {task.name} -> {release}", highlight=False)
-        if candidates:
-            out.print(f"  {len(candidates)} candidate variant(s) -> {course.root / 'variants'}/<candidate>/{task.name}",
+def _print_build(outcome: api.BuildOutcome, course: Path) -> None:
+    for name, release in outcome.releases.items():
+        out.print(f"released {name} -> {release}", highlight=False)
+        if outcome.variants[name]:
+            out.print(f"  {len(outcome.variants[name])} candidate variant(s) -> {course / 'variants'}/<candidate>/{name}",
                       highlight=False)
-    record_plan(course, plan)
-    if plan:
-        out.print(f"plan '{plan.name}' ({plan.mode}, {plan.total_minutes} minutes) kept in {course.root / 'plan.yaml'}; "
+    if outcome.plan:
+        plan = outcome.plan
+        out.print(f"plan '{plan.name}' ({plan.mode}, {plan.total_minutes} minutes) kept in {outcome.plan_file}; "
                   "grading reports against it", highlight=False)
 
 
-def _load_plan(path: Path, assignments: Path):
-    from autograde.plan import Plan, PlanError
-
-    try:
-        return Plan.load(path, assignments)
-    except PlanError as exc:
-        _fail(str(exc))
-
-
-def _course_plan(course, assignments: Path):
-    """The plan the course was built for, if any."""
-    from autograde.plan import PLAN_IN_COURSE
-
-    kept = course.root / PLAN_IN_COURSE
-    return _load_plan(kept, assignments) if kept.is_file() else None
-
-
-def _grade(course, tasks: list[Task], workers: int = 1, scheduler: str | None = None, plan=None) -> list:
-    from autograde.cohort import grade_cohort
-    from autograde.nbgrader_settings import SHOW_HIDDEN_TESTS_ENV
-
-    # The reports' code imports matplotlib (0.6 s): done while the cohort is graded, not after.
-    threading.Thread(target=importlib.import_module, args=("autograde.report",), daemon=True).start()
-    if plan and plan.show_hidden_tests:
-        os.environ[SHOW_HIDDEN_TESTS_ENV] = "1"
-    pending = course.submissions()
-    if not pending:
-        _fail(f"no submissions under {course.root / 'submitted'} (expected submitted/<candidate>/<task>/)")
+@contextmanager
+def _grading_progress():
+    """A progress bar over the cohort; yields the API's `on_start` and `on_done` callbacks."""
     with _progress() as progress:
-        bar = progress.add_task("grading", total=len(pending), note="")
+        bar = progress.add_task("grading", total=None, note="", visible=False)
         counts = {"failed": 0, "already graded": 0}
 
         def done(graded, reused) -> None:
@@ -107,30 +82,19 @@ def _grade(course, tasks: list[Task], workers: int = 1, scheduler: str | None = 
             counts["already graded"] += reused
             progress.update(bar, advance=1, note=", ".join(f"{n} {what}" for what, n in counts.items() if n))
 
-        results = grade_cohort(course, tasks, workers=workers, scheduler=scheduler, on_done=done)
-    from autograde.export import write_grades_csv, write_items_csv
-    from autograde.practice import write_reference_solutions
-    from autograde.report import write_profiles, write_report, write_role_csv
+        yield {"on_start": lambda total: progress.update(bar, total=total, visible=True), "on_done": done}
 
-    for g in results:
-        if g.status != "graded":
-            err.print(f"[yellow]{g.candidate}/{g.task}: {g.status}: {g.reason}[/yellow]", highlight=False)
-    grades = write_grades_csv(results, course.root / "grades.csv")
-    items = write_items_csv(results, course.root / "items.csv")
-    if plan and plan.practice and plan.reference_solution:
-        submitted = {}
-        for g in results:
-            submitted.setdefault(g.candidate, []).append(g.task)
-        write_reference_solutions(plan, course.root / "feedback", submitted)
-    report = write_report(results, course.root / "report.html", plan)
-    profiles = write_profiles(results, course.root / "feedback", plan)
-    out.print(f"graded {len(results)} submission(s)\ngrades: {grades}\nitems: {items}\nreport: {report}\n"
-              f"feedback: {course.root / 'feedback'}/<candidate>/profile.html ({len(profiles)} candidates)",
-              highlight=False)
-    if plan:
-        out.print(f"role: {write_role_csv(results, plan, course.root / 'role.csv')} (plan '{plan.name}')", highlight=False)
+
+def _print_grading(outcome: api.GradeOutcome) -> None:
+    for g in outcome.not_graded:
+        err.print(f"[yellow]{g.candidate}/{g.task}: {g.status}: {g.reason}[/yellow]", highlight=False)
+    files = outcome.files
+    out.print(f"graded {len(outcome.results)} submission(s)\ngrades: {files.grades}\nitems: {files.items}\n"
+              f"report: {files.report}\nfeedback: {files.feedback}/<candidate>/profile.html "
+              f"({len(files.profiles)} candidates)", highlight=False)
+    if files.role:
+        out.print(f"role: {files.role} (plan '{outcome.plan.name}')", highlight=False)
     _skip_final_collection()
-    return results
 
 
 WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="submissions graded at once on this machine "
@@ -144,19 +108,15 @@ UnsafeOpt = Annotated[bool, typer.Option("--unsafe-no-sandbox", help=(
 GpuOpt = Annotated[bool, typer.Option("--gpu", help="pass this machine's NVIDIA GPUs into the candidates' sandboxes")]
 
 
-def _protections(unsafe: bool, gpu: bool) -> None:
+def _options(unsafe: bool, gpu: bool):
     """Fail closed: no sandbox, no grading, unless the grader says otherwise out loud."""
-    from autograde.sandbox import GPU_ENV, UNSAFE_ENV, bwrap_available
+    from autograde.trust_boundary.sandbox import bwrap_available
 
-    if gpu:
-        os.environ[GPU_ENV] = "1"
-    problem = bwrap_available()
-    if problem is None:
-        return
-    if not unsafe:
-        _fail(f"{problem}. Candidate code is never run unsandboxed unless you pass --unsafe-no-sandbox.")
-    os.environ[UNSAFE_ENV] = "1"
-    err.print(f"[bold red]UNSAFE: {problem}; grading WITHOUT the sandbox as asked.[/bold red]", highlight=False)
+    options = api.grading_options(unsafe_no_sandbox=unsafe, gpu=gpu)
+    if options.unsafe_no_sandbox:
+        err.print(f"[bold red]UNSAFE: {bwrap_available()}; grading WITHOUT the sandbox as asked.[/bold red]",
+                  highlight=False)
+    return options
 
 
 @app.command()
@@ -172,16 +132,10 @@ def build(tasks: TasksArg = None, course: CourseOpt = ..., assignments: Assignme
                              "a practice plan adds hints. Grading then reports against it.")] = None) -> None:
     """Release every task (or the named ones, or a plan's) under COURSE/release/, refusing any release
     that leaks; with --cohort-secret and --candidates, also one release per candidate with their own data."""
-    from autograde.course import Course
-
     ids = [x.strip() for x in candidates.read_text().splitlines() if x.strip()] if candidates else []
-    if ids and not cohort_secret:
-        _fail("--candidates needs a cohort secret (--cohort-secret or MLASSESS_COHORT_SECRET)")
-    if plan and tasks:
-        _fail("name tasks or give --plan, not both: a plan lists its own tasks")
-    chosen = _load_plan(plan, assignments) if plan else None
-    selected = [p.task for p in chosen.tasks] if chosen else _select(assignments, tasks)
-    _build(Course(course, assignments), selected, cohort_secret, ids, chosen)
+    with _errors_said():
+        outcome = api.build(course, assignments, tasks, cohort_secret=cohort_secret, candidates=ids, plan=plan)
+    _print_build(outcome, course)
 
 
 @app.command()
@@ -190,16 +144,21 @@ def validate(tasks: TasksArg = None,
              assignments: AssignmentsOpt = ..., workers: WorkersOpt = ...,
              unsafe_no_sandbox: UnsafeOpt = False) -> None:
     """Grade each task's reference, blank release and fixtures; exit 1 when a task misses its bar."""
-    from autograde.validate import validate_task
+    with _errors_said():
+        options = _options(unsafe_no_sandbox, gpu=False)
+        selected = api.tasks(assignments, tasks)
+        with _progress() as progress:
+            bar = progress.add_task("validating", total=len(selected), note="")
 
-    _protections(unsafe_no_sandbox, gpu=False)
-    selected = _select(assignments, tasks)
-    reports = []
-    with _progress() as progress:
-        bar = progress.add_task("validating", total=len(selected), note="")
-        for task in selected:
-            progress.update(bar, note=task.name)
-            reports.append(validate_task(task, workers=workers))
+            started = []
+
+            def starting(task) -> None:
+                if started:
+                    progress.advance(bar)
+                started.append(task)
+                progress.update(bar, note=task.name)
+
+            reports = api.validate(assignments, tasks, workers=workers, options=options, on_task=starting)
             progress.advance(bar)
     if as_json:
         print(json.dumps({"tasks": [r.to_json() for r in reports]}, indent=2))
@@ -225,12 +184,8 @@ def new(name: Annotated[str, typer.Argument(help="task folder name, numbered lik
         assignments: AssignmentsOpt = ...) -> None:
     """Scaffold a task that follows the task standard: notebook with solution and hidden-test markers
     and nbgrader metadata, task.yaml, fixtures/. Then run `mlassess validate NAME` until it passes."""
-    from autograde.scaffold import ScaffoldError, new_task
-
-    try:
-        folder = new_task(assignments, name)
-    except ScaffoldError as exc:
-        _fail(str(exc))
+    with _errors_said():
+        folder = api.new_task(assignments, name)
     out.print(f"created {folder}/\n  {name}.ipynb    brief, solution, visible + hidden test, written answer (a working example)\n"
               f"  task.yaml       skills, dimensions, hints, budgets: replace every TODO\n"
               f"  fixtures/       add correct-alternative-*.ipynb and mistake-*.ipynb (see fixtures/README.md)\n"
@@ -247,17 +202,12 @@ def grade(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., workers: W
     interrupted run resumes where it stopped), then write COURSE/grades.csv,
     COURSE/items.csv and COURSE/report.html (and COURSE/role.csv when the course was built
     with a plan)."""
-    if workers > 1 and not scheduler:
-        from autograde.workers import warm_start
-
-        warm_start()  # the workers' server imports nbgrader while this process lists the cohort
-    from autograde.course import Course
-
-    _protections(unsafe_no_sandbox, gpu)
-    c = Course(course, assignments)
-    plan = _course_plan(c, assignments)
-    tasks = [p.task for p in plan.tasks] if plan else _select(assignments, None)
-    _grade(c, tasks, workers, scheduler, plan)
+    with _errors_said():
+        options = _options(unsafe_no_sandbox, gpu)
+        with _grading_progress() as callbacks:
+            outcome = api.grade(course, assignments, workers=workers, scheduler=scheduler, options=options,
+                                **callbacks)
+    _print_grading(outcome)
 
 
 def _skip_final_collection() -> None:
@@ -270,16 +220,13 @@ def _skip_final_collection() -> None:
 @app.command()
 def demo(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., unsafe_no_sandbox: UnsafeOpt = False) -> None:
     """Build every task, grade the bundled sample cohort, and print where the reports are."""
-    from autograde.course import Course
-    from autograde.demo import stage_sample_cohort
-    from autograde.task import discover
-
-    _protections(unsafe_no_sandbox, gpu=False)
-    if not discover(assignments):
-        assignments = settings.REPO_ROOT / "tests" / "fixture_tasks"
-        out.print(f"no product tasks yet: the demo uses the engine's fixture task ({assignments})", highlight=False)
-    c = Course(course, assignments)
-    tasks = _select(assignments, None)
-    _build(c, tasks)
-    out.print(f"staged {stage_sample_cohort(c, tasks)} sample submission(s) under {c.root / 'submitted'}", highlight=False)
-    _grade(c, tasks, workers=os.cpu_count() or 1)
+    with _errors_said():
+        options = _options(unsafe_no_sandbox, gpu=False)
+        with _grading_progress() as callbacks:
+            outcome = api.demo(course, assignments, options=options, **callbacks)
+    if outcome.assignments != assignments:
+        out.print(f"no product tasks yet: the demo used the engine's fixture task ({outcome.assignments})",
+                  highlight=False)
+    _print_build(outcome.build, course)
+    out.print(f"staged {outcome.staged} sample submission(s) under {course / 'submitted'}", highlight=False)
+    _print_grading(outcome.graded)

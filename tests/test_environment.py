@@ -1,7 +1,7 @@
 """The environment graders and candidates install."""
 from importlib.metadata import PackageNotFoundError, version
 
-from autograde.environment_file import environment_pins, lock_pins
+from autograde.release.environment_file import environment_pins, lock_pins
 from conftest import REPO
 
 

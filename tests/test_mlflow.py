@@ -11,9 +11,9 @@ import nbformat
 import yaml
 from mlflow import MlflowClient
 
-from autograde.course import Course
-from autograde.grading import grade_submission
-from autograde.task import Task
+from autograde.engine.course import Course
+from autograde.engine.grading import grade_submission
+from autograde.assessment.task import Task
 from conftest import BIN, FIXTURE_TASK, REPO
 
 

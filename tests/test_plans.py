@@ -5,8 +5,8 @@ import csv
 import pytest
 import yaml
 
-from autograde.course import Course
-from autograde.demo import stage_sample_cohort
+from autograde.engine.course import Course
+from autograde.authoring.samples import stage_sample_cohort
 from conftest import FIXTURE_TASKS, REPO, run_tool
 
 PLANS = sorted((REPO / "plans").glob("*.yaml"))

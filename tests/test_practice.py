@@ -11,8 +11,8 @@ from markupsafe import escape
 
 from conftest import FIXTURE_TASK, FIXTURE_TASKS, REPO, run_tool
 
-from autograde.practice import reference_solution_html
-from autograde.task import discover
+from autograde.reports.reference_solutions import reference_solution_html
+from autograde.assessment.task import discover
 
 TASKS = discover(REPO / "assignments")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

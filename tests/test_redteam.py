@@ -3,7 +3,7 @@
 Every submission under tests/redteam/ (plus a few this module builds at test time:
 a huge notebook, a missing one, symlinks as the notebook) is described in
 tests/redteam/expectations.yaml: its class from the threat model
-(/work/shared/design/THREAT_MODEL.md), what it tries, the automatic points it may
+(docs/THREAT_MODEL.md, "Classes of attack"), what it tries, the automatic points it may
 earn, and the reasons its items may record.
 
 The cohort is graded twice, once through `mlassess grade` and once through plain
@@ -860,9 +860,10 @@ def _formgrader_page(autograded: Path) -> str:
     from nbconvert.exporters import HTMLExporter
     from nbgrader.server_extensions.formgrader import handlers
 
-    from autograde.nbgrader_settings import kit_config
+    from autograde.engine.nbgrader_config import kit_config
+    from autograde.options import GradingOptions
 
-    config = kit_config(autograded.parents[3], REPO / "assignments")
+    config = kit_config(autograded.parents[3], REPO / "assignments", GradingOptions())
     config.HTMLExporter.template_name = "formgrade"
     config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
     resources = {"assignment_id": TASK, "notebook_id": TASK, "submission_id": "x", "index": 0, "total": 1,

@@ -4,8 +4,8 @@ import subprocess
 
 import pytest
 
-from autograde.grading import Graded, ItemScore
-from autograde.report import item_statistics
+from autograde.assessment.results import Graded, ItemScore
+from autograde.reports.html import item_statistics
 from conftest import CHROMIUM, FIXTURE_TASKS, render_in_chromium, run_tool
 
 

@@ -4,9 +4,9 @@ import shutil
 import nbformat
 from nbgrader.converters import Autograde
 
-from autograde.course import Course
-from autograde.grading import grade_submission
-from autograde.task import Task
+from autograde.engine.course import Course
+from autograde.engine.grading import grade_submission
+from autograde.assessment.task import Task
 from conftest import FIXTURE_TASK, FIXTURE_TASKS
 
 NOISY = FIXTURE_TASK / "fixtures" / "correct-with-stderr-warnings.ipynb"

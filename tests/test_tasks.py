@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from autograde.task import discover
+from autograde.assessment.task import discover
 from conftest import REPO, run_tool
 
 TASKS = [t.name for t in discover(REPO / "assignments")]

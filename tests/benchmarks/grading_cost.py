@@ -29,9 +29,9 @@ sys.path.insert(0, str(REPO))
 
 from traitlets.config import Config  # noqa: E402
 
-from autograde.course import Course  # noqa: E402
-from autograde.grading import grade_submission  # noqa: E402
-from autograde.task import Task  # noqa: E402
+from autograde.engine.course import Course  # noqa: E402
+from autograde.engine.grading import grade_submission  # noqa: E402
+from autograde.assessment.task import Task  # noqa: E402
 
 TASK = Task.load(REPO / "tests" / "fixture_tasks" / "standardize-features")
 

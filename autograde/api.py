@@ -1,0 +1,211 @@
+"""The kit as a Python API: what `mlassess` does, for graders who script it.
+
+Each verb takes paths and settings, does the work and returns a result object; it
+raises a `KitError` (or a subclass: TaskError, PlanError, BuildError, ScaffoldError,
+SandboxUnavailable) for input a person must fix. The command line only parses
+arguments, calls these and prints what they return.
+
+    from autograde import api
+    options = api.grading_options()                 # refuses when no sandbox can start
+    api.build("course", "assignments")
+    outcome = api.grade("course", "assignments", workers=4, options=options)
+    print(outcome.files.report)
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+from autograde.assessment.plan import Plan, PlanError
+from autograde.assessment.results import Graded
+from autograde.assessment.task import Task, TaskError, discover, select
+from autograde.layout import REPO_ROOT, CourseLayout
+from autograde.options import GradingOptions
+
+__all__ = ["KitError", "TaskError", "PlanError", "grading_options", "tasks", "load_plan", "course_plan", "build",
+           "validate", "grade", "write_reports", "new_task", "demo", "BuildOutcome", "GradeOutcome", "ReportFiles"]
+
+
+class KitError(ValueError):
+    """Input the kit cannot work with, said so a person can fix it."""
+
+
+def grading_options(*, unsafe_no_sandbox: bool = False, gpu: bool = False) -> GradingOptions:
+    """Options for a grading run, failing closed: SandboxUnavailable when no sandbox can start
+    here, unless the caller opts out out loud (then `unsafe_no_sandbox` is set)."""
+    from autograde.trust_boundary.sandbox import SandboxUnavailable, bwrap_available
+
+    problem = bwrap_available()
+    if problem and not unsafe_no_sandbox:
+        raise SandboxUnavailable(f"{problem}. Candidate code is never run unsandboxed unless you pass "
+                                 "--unsafe-no-sandbox.")
+    return GradingOptions(unsafe_no_sandbox=problem is not None, gpu=gpu)
+
+
+def tasks(assignments: Path, names: list[str] | None = None) -> list[Task]:
+    """The named tasks (all when none are named); a KitError when there are none."""
+    selected = select(assignments, names)
+    if not selected:
+        raise KitError(f"no tasks (folders with a task.yaml) under {assignments}")
+    return selected
+
+
+def load_plan(path: Path, assignments: Path) -> Plan:
+    return Plan.load(path, assignments)
+
+
+def course_plan(course: Path, assignments: Path) -> Plan | None:
+    """The plan the course was built for, if any."""
+    kept = CourseLayout(course).plan_file
+    return Plan.load(kept, assignments) if kept.is_file() else None
+
+
+@dataclass
+class BuildOutcome:
+    releases: dict[str, Path]  # task -> its shared release
+    variants: dict[str, list[Path]]  # task -> each candidate's own release
+    plan: Plan | None
+    plan_file: Path | None  # where the course keeps the plan it was built for
+
+
+def build(course: Path, assignments: Path, task_names: list[str] | None = None, *, cohort_secret: str | None = None,
+          candidates: list[str] = (), plan: Path | Plan | None = None) -> BuildOutcome:
+    """Release every task (or the named ones, or a plan's), refusing any release that leaks;
+    with a cohort secret and candidates, one release per candidate with their own data."""
+    from autograde.engine.course import Course
+    from autograde.release.build import build_task, record_plan
+
+    if candidates and not cohort_secret:
+        raise KitError("--candidates needs a cohort secret (--cohort-secret or MLASSESS_COHORT_SECRET)")
+    if plan is not None and task_names:
+        raise KitError("name tasks or give --plan, not both: a plan lists its own tasks")
+    if plan is not None and not isinstance(plan, Plan):
+        plan = Plan.load(plan, assignments)
+    selected = [p.task for p in plan.tasks] if plan else tasks(assignments, task_names)
+    target = Course(course, assignments)
+    outcome = BuildOutcome({}, {}, plan, target.plan_file if plan else None)
+    for task in selected:
+        outcome.releases[task.name] = build_task(target, task, cohort_secret, candidates, plan)
+        outcome.variants[task.name] = [target.variant_dir(c, task.name) for c in candidates]
+    record_plan(target, plan)
+    return outcome
+
+
+def validate(assignments: Path, task_names: list[str] | None = None, *, workers: int = 1,
+             options: GradingOptions | None = None, on_task: Callable[[Task], None] = lambda task: None) -> list:
+    """Each task's TaskValidation: its reference, blank release and fixtures graded as candidates' work."""
+    from autograde.authoring.validate import validate_task
+
+    reports = []
+    for task in tasks(assignments, task_names):
+        on_task(task)
+        reports.append(validate_task(task, workers=workers, options=options or GradingOptions()))
+    return reports
+
+
+@dataclass
+class ReportFiles:
+    grades: Path
+    items: Path
+    report: Path
+    profiles: list[Path]
+    feedback: Path
+    role: Path | None = None
+    reference_solutions: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class GradeOutcome:
+    results: list[Graded]
+    files: ReportFiles
+    plan: Plan | None
+
+    @property
+    def not_graded(self) -> list[Graded]:
+        return [g for g in self.results if g.status != "graded"]
+
+
+def grade(course: Path, assignments: Path, *, workers: int = 1, scheduler: str | None = None,
+          options: GradingOptions | None = None, on_start: Callable[[int], None] = lambda total: None,
+          on_done: Callable[[Graded, bool], None] = lambda graded, reused: None) -> GradeOutcome:
+    """Grade every submission under COURSE/submitted/<candidate>/<task>/ (resuming where an earlier
+    run stopped), then write every report. `on_start(how many submissions)` once they are listed,
+    `on_done(graded, reused)` as each one is settled."""
+    from autograde.engine.course import Course
+    from autograde.engine.workers import warm_start
+
+    if workers > 1 and not scheduler:
+        warm_start()  # the workers' server imports nbgrader while this process lists the cohort
+    # The reports' code imports matplotlib (0.6 s): done while the cohort is graded, not after.
+    threading.Thread(target=importlib.import_module, args=("autograde.reports.html",), daemon=True).start()
+    plan = course_plan(course, assignments)
+    options = options or GradingOptions()
+    if plan and plan.show_hidden_tests:
+        options = replace(options, show_hidden_tests=True)
+    target = Course(course, assignments, options=options)
+    graded_tasks = [p.task for p in plan.tasks] if plan else tasks(assignments)
+    if not target.submissions():
+        raise KitError(f"no submissions under {target.submitted_root} (expected submitted/<candidate>/<task>/)")
+    on_start(len(target.submissions()))
+    from autograde.engine.cohort import grade_cohort
+
+    results = grade_cohort(target, graded_tasks, workers=workers, scheduler=scheduler, on_done=on_done)
+    return GradeOutcome(results, write_reports(target, results, plan), plan)
+
+
+def write_reports(course: CourseLayout, results: list[Graded], plan: Plan | None) -> ReportFiles:
+    """grades.csv, items.csv, report.html, every profile (and role.csv with a plan; reference
+    solutions for a practice plan that allows them), all from `results`."""
+    from autograde.reports.csv_exports import write_grades_csv, write_items_csv
+    from autograde.reports.html import write_profiles, write_report, write_role_csv
+    from autograde.reports.reference_solutions import write_reference_solutions
+
+    files = ReportFiles(grades=write_grades_csv(results, course.grades_csv),
+                        items=write_items_csv(results, course.items_csv),
+                        report=Path(), profiles=[], feedback=course.feedback_root)
+    if plan and plan.practice and plan.reference_solution:
+        submitted: dict[str, list[str]] = {}
+        for g in results:
+            submitted.setdefault(g.candidate, []).append(g.task)
+        files.reference_solutions = write_reference_solutions(plan, course, submitted)
+    files.report = write_report(results, course.report_html, plan)
+    files.profiles = write_profiles(results, course.feedback_root, plan)
+    if plan:
+        files.role = write_role_csv(results, plan, course.role_csv)
+    return files
+
+
+def new_task(assignments: Path, name: str) -> Path:
+    """A new task folder laid out as docs/TASK_STANDARD.md asks (ScaffoldError when it cannot be)."""
+    from autograde.authoring.scaffold import new_task as scaffold
+
+    return scaffold(assignments, name)
+
+
+@dataclass
+class DemoOutcome:
+    assignments: Path  # the tasks the demo used (the engine's fixture task when there are no product tasks)
+    build: BuildOutcome
+    staged: int
+    graded: GradeOutcome
+
+
+def demo(course: Path, assignments: Path, *, options: GradingOptions | None = None,
+         on_start: Callable[[int], None] = lambda total: None,
+         on_done: Callable[[Graded, bool], None] = lambda graded, reused: None) -> DemoOutcome:
+    """Build every task, stage the bundled sample cohort (each task's reference, blank release
+    and fixtures, as candidates named after them) and grade it."""
+    from autograde.authoring.samples import stage_sample_cohort
+    from autograde.engine.course import Course
+
+    if not discover(assignments):
+        assignments = REPO_ROOT / "tests" / "fixture_tasks"
+    built = build(course, assignments)
+    staged = stage_sample_cohort(Course(course, assignments), tasks(assignments))
+    graded = grade(course, assignments, workers=os.cpu_count() or 1, options=options, on_start=on_start,
+                   on_done=on_done)
+    return DemoOutcome(assignments, built, staged, graded)
