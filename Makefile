@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 TASK   ?=
 MLFLOW_PORT ?= 5000
 
-.PHONY: setup demo test lab mlflow bench lock
+.PHONY: setup demo test unit lab mlflow bench lock
 
 setup: $(STAMP)
 
@@ -20,8 +20,15 @@ $(STAMP): requirements.lock pyproject.toml
 demo: setup
 	$(BIN)/mlassess demo
 
+# Lint and format check first (seconds), then the suite: unit tests, then everything through real kernels.
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n auto --dist loadfile
+
+# The fast unit tests alone (seconds; no kernels, no sandbox).
+unit: setup
+	$(BIN)/pytest -q tests/unit
 
 # JupyterLab on the candidate releases (TASK=name opens one task's folder).
 lab: setup

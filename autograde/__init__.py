@@ -1,4 +1,5 @@
 """mlassess grading engine: build releases, grade submissions, report."""
+
 import sys
 
 # jsonschema (under nbformat) builds an RFC 3987 IRI grammar when it is imported:

@@ -11,14 +11,15 @@ arguments, calls these and prints what they return.
     outcome = api.grade("course", "assignments", workers=4, options=options)
     print(outcome.files.report)
 """
+
 from __future__ import annotations
 
 import importlib
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 from autograde.assessment.plan import Plan, PlanError
 from autograde.assessment.results import Graded
@@ -26,8 +27,24 @@ from autograde.assessment.task import Task, TaskError, discover, select
 from autograde.layout import REPO_ROOT, CourseLayout
 from autograde.options import GradingOptions
 
-__all__ = ["KitError", "TaskError", "PlanError", "grading_options", "tasks", "load_plan", "course_plan", "build",
-           "validate", "grade", "write_reports", "new_task", "demo", "BuildOutcome", "GradeOutcome", "ReportFiles"]
+__all__ = [
+    "KitError",
+    "TaskError",
+    "PlanError",
+    "grading_options",
+    "tasks",
+    "load_plan",
+    "course_plan",
+    "build",
+    "validate",
+    "grade",
+    "write_reports",
+    "new_task",
+    "demo",
+    "BuildOutcome",
+    "GradeOutcome",
+    "ReportFiles",
+]
 
 
 class KitError(ValueError):
@@ -41,8 +58,9 @@ def grading_options(*, unsafe_no_sandbox: bool = False, gpu: bool = False) -> Gr
 
     problem = bwrap_available()
     if problem and not unsafe_no_sandbox:
-        raise SandboxUnavailable(f"{problem}. Candidate code is never run unsandboxed unless you pass "
-                                 "--unsafe-no-sandbox.")
+        raise SandboxUnavailable(
+            f"{problem}. Candidate code is never run unsandboxed unless you pass --unsafe-no-sandbox."
+        )
     return GradingOptions(unsafe_no_sandbox=problem is not None, gpu=gpu)
 
 
@@ -72,8 +90,15 @@ class BuildOutcome:
     plan_file: Path | None  # where the course keeps the plan it was built for
 
 
-def build(course: Path, assignments: Path, task_names: list[str] | None = None, *, cohort_secret: str | None = None,
-          candidates: list[str] = (), plan: Path | Plan | None = None) -> BuildOutcome:
+def build(
+    course: Path,
+    assignments: Path,
+    task_names: list[str] | None = None,
+    *,
+    cohort_secret: str | None = None,
+    candidates: list[str] = (),
+    plan: Path | Plan | None = None,
+) -> BuildOutcome:
     """Release every task (or the named ones, or a plan's), refusing any release that leaks;
     with a cohort secret and candidates, one release per candidate with their own data."""
     from autograde.engine.course import Course
@@ -95,8 +120,14 @@ def build(course: Path, assignments: Path, task_names: list[str] | None = None, 
     return outcome
 
 
-def validate(assignments: Path, task_names: list[str] | None = None, *, workers: int = 1,
-             options: GradingOptions | None = None, on_task: Callable[[Task], None] = lambda task: None) -> list:
+def validate(
+    assignments: Path,
+    task_names: list[str] | None = None,
+    *,
+    workers: int = 1,
+    options: GradingOptions | None = None,
+    on_task: Callable[[Task], None] = lambda task: None,
+) -> list:
     """Each task's TaskValidation: its reference, blank release and fixtures graded as candidates' work."""
     from autograde.authoring.validate import validate_task
 
@@ -129,9 +160,16 @@ class GradeOutcome:
         return [g for g in self.results if g.status != "graded"]
 
 
-def grade(course: Path, assignments: Path, *, workers: int = 1, scheduler: str | None = None,
-          options: GradingOptions | None = None, on_start: Callable[[int], None] = lambda total: None,
-          on_done: Callable[[Graded, bool], None] = lambda graded, reused: None) -> GradeOutcome:
+def grade(
+    course: Path,
+    assignments: Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    options: GradingOptions | None = None,
+    on_start: Callable[[int], None] = lambda total: None,
+    on_done: Callable[[Graded, bool], None] = lambda graded, reused: None,
+) -> GradeOutcome:
     """Grade every submission under COURSE/submitted/<candidate>/<task>/ (resuming where an earlier
     run stopped), then write every report. `on_start(how many submissions)` once they are listed,
     `on_done(graded, reused)` as each one is settled."""
@@ -164,9 +202,13 @@ def write_reports(course: CourseLayout, results: list[Graded], plan: Plan | None
     from autograde.reports.html import write_profiles, write_report, write_role_csv
     from autograde.reports.reference_solutions import write_reference_solutions
 
-    files = ReportFiles(grades=write_grades_csv(results, course.grades_csv),
-                        items=write_items_csv(results, course.items_csv),
-                        report=Path(), profiles=[], feedback=course.feedback_root)
+    files = ReportFiles(
+        grades=write_grades_csv(results, course.grades_csv),
+        items=write_items_csv(results, course.items_csv),
+        report=Path(),
+        profiles=[],
+        feedback=course.feedback_root,
+    )
     if plan and plan.practice and plan.reference_solution:
         submitted: dict[str, list[str]] = {}
         for g in results:
@@ -194,9 +236,14 @@ class DemoOutcome:
     graded: GradeOutcome
 
 
-def demo(course: Path, assignments: Path, *, options: GradingOptions | None = None,
-         on_start: Callable[[int], None] = lambda total: None,
-         on_done: Callable[[Graded, bool], None] = lambda graded, reused: None) -> DemoOutcome:
+def demo(
+    course: Path,
+    assignments: Path,
+    *,
+    options: GradingOptions | None = None,
+    on_start: Callable[[int], None] = lambda total: None,
+    on_done: Callable[[Graded, bool], None] = lambda graded, reused: None,
+) -> DemoOutcome:
     """Build every task, stage the bundled sample cohort (each task's reference, blank release
     and fixtures, as candidates named after them) and grade it."""
     from autograde.authoring.samples import stage_sample_cohort
@@ -206,6 +253,7 @@ def demo(course: Path, assignments: Path, *, options: GradingOptions | None = No
         assignments = REPO_ROOT / "tests" / "fixture_tasks"
     built = build(course, assignments)
     staged = stage_sample_cohort(Course(course, assignments), tasks(assignments))
-    graded = grade(course, assignments, workers=os.cpu_count() or 1, options=options, on_start=on_start,
-                   on_done=on_done)
+    graded = grade(
+        course, assignments, workers=os.cpu_count() or 1, options=options, on_start=on_start, on_done=on_done
+    )
     return DemoOutcome(assignments, built, staged, graded)

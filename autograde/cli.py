@@ -1,6 +1,7 @@
 """mlassess: build releases, validate tasks, grade a cohort, run the demo.
 
 Parses arguments, calls the Python API (autograde.api) and prints what it returns."""
+
 from __future__ import annotations
 
 import gc
@@ -22,10 +23,24 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-CourseOpt = Annotated[Path, typer.Option("--course", help="nbgrader course directory (env MLASSESS_COURSE; default course/)",
-                                         default_factory=layout.course_root, show_default=False)]
-AssignmentsOpt = Annotated[Path, typer.Option("--assignments", help="folder of task sources (env MLASSESS_ASSIGNMENTS; default assignments/)",
-                                              default_factory=layout.assignments_root, show_default=False)]
+CourseOpt = Annotated[
+    Path,
+    typer.Option(
+        "--course",
+        help="nbgrader course directory (env MLASSESS_COURSE; default course/)",
+        default_factory=layout.course_root,
+        show_default=False,
+    ),
+]
+AssignmentsOpt = Annotated[
+    Path,
+    typer.Option(
+        "--assignments",
+        help="folder of task sources (env MLASSESS_ASSIGNMENTS; default assignments/)",
+        default_factory=layout.assignments_root,
+        show_default=False,
+    ),
+]
 TasksArg = Annotated[Optional[list[str]], typer.Argument(help="task names; all tasks when omitted", show_default=False)]
 
 # nbgrader's gradebook code trips SQLAlchemy warnings that say nothing to a grader.
@@ -54,20 +69,32 @@ def _errors_said():
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TextColumn("{task.fields[note]}"), console=err, transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[note]}"),
+        console=err,
+        transient=False,
+    )
 
 
 def _print_build(outcome: api.BuildOutcome, course: Path) -> None:
     for name, release in outcome.releases.items():
         out.print(f"released {name} -> {release}", highlight=False)
         if outcome.variants[name]:
-            out.print(f"  {len(outcome.variants[name])} candidate variant(s) -> {course / 'variants'}/<candidate>/{name}",
-                      highlight=False)
+            out.print(
+                f"  {len(outcome.variants[name])} candidate variant(s) -> {course / 'variants'}/<candidate>/{name}",
+                highlight=False,
+            )
     if outcome.plan:
         plan = outcome.plan
-        out.print(f"plan '{plan.name}' ({plan.mode}, {plan.total_minutes} minutes) kept in {outcome.plan_file}; "
-                  "grading reports against it", highlight=False)
+        out.print(
+            f"plan '{plan.name}' ({plan.mode}, {plan.total_minutes} minutes) kept in {outcome.plan_file}; "
+            "grading reports against it",
+            highlight=False,
+        )
 
 
 @contextmanager
@@ -89,22 +116,39 @@ def _print_grading(outcome: api.GradeOutcome) -> None:
     for g in outcome.not_graded:
         err.print(f"[yellow]{g.candidate}/{g.task}: {g.status}: {g.reason}[/yellow]", highlight=False)
     files = outcome.files
-    out.print(f"graded {len(outcome.results)} submission(s)\ngrades: {files.grades}\nitems: {files.items}\n"
-              f"report: {files.report}\nfeedback: {files.feedback}/<candidate>/profile.html "
-              f"({len(files.profiles)} candidates)", highlight=False)
+    out.print(
+        f"graded {len(outcome.results)} submission(s)\ngrades: {files.grades}\nitems: {files.items}\n"
+        f"report: {files.report}\nfeedback: {files.feedback}/<candidate>/profile.html "
+        f"({len(files.profiles)} candidates)",
+        highlight=False,
+    )
     if files.role:
         out.print(f"role: {files.role} (plan '{outcome.plan.name}')", highlight=False)
     _skip_final_collection()
 
 
-WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="submissions graded at once on this machine "
-                                         "[default: one per CPU core]", default_factory=lambda: os.cpu_count() or 1,
-                                         show_default=False)]
+WorkersOpt = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="submissions graded at once on this machine [default: one per CPU core]",
+        default_factory=lambda: os.cpu_count() or 1,
+        show_default=False,
+    ),
+]
 
 
-UnsafeOpt = Annotated[bool, typer.Option("--unsafe-no-sandbox", help=(
-    "run candidate code WITHOUT the sandbox where none can start: it can then read hidden tests and the "
-    "gradebook, write where you can, and use the network. Only for code you would run yourself."))]
+UnsafeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--unsafe-no-sandbox",
+        help=(
+            "run candidate code WITHOUT the sandbox where none can start: it can then read hidden tests and the "
+            "gradebook, write where you can, and use the network. Only for code you would run yourself."
+        ),
+    ),
+]
 GpuOpt = Annotated[bool, typer.Option("--gpu", help="pass this machine's NVIDIA GPUs into the candidates' sandboxes")]
 
 
@@ -114,22 +158,44 @@ def _options(unsafe: bool, gpu: bool):
 
     options = api.grading_options(unsafe_no_sandbox=unsafe, gpu=gpu)
     if options.unsafe_no_sandbox:
-        err.print(f"[bold red]UNSAFE: {bwrap_available()}; grading WITHOUT the sandbox as asked.[/bold red]",
-                  highlight=False)
+        err.print(
+            f"[bold red]UNSAFE: {bwrap_available()}; grading WITHOUT the sandbox as asked.[/bold red]", highlight=False
+        )
     return options
 
 
 @app.command()
-def build(tasks: TasksArg = None, course: CourseOpt = ..., assignments: AssignmentsOpt = ...,
-          cohort_secret: Annotated[Optional[str], typer.Option(
-              "--cohort-secret", envvar="MLASSESS_COHORT_SECRET", show_envvar=True,
-              help="secret the candidates' data variants are drawn from; keep it off the command line")] = None,
-          candidates: Annotated[Optional[Path], typer.Option(
-              "--candidates", help="file of candidate ids, one per line: each gets COURSE/variants/<id>/<task>/",
-              exists=True, dir_okay=False)] = None,
-          plan: Annotated[Optional[Path], typer.Option(
-              "--plan", help="assessment plan (plans/*.yaml): its tasks, time limits, skill weights and bands; "
-                             "a practice plan adds hints. Grading then reports against it.")] = None) -> None:
+def build(
+    tasks: TasksArg = None,
+    course: CourseOpt = ...,
+    assignments: AssignmentsOpt = ...,
+    cohort_secret: Annotated[
+        Optional[str],
+        typer.Option(
+            "--cohort-secret",
+            envvar="MLASSESS_COHORT_SECRET",
+            show_envvar=True,
+            help="secret the candidates' data variants are drawn from; keep it off the command line",
+        ),
+    ] = None,
+    candidates: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--candidates",
+            help="file of candidate ids, one per line: each gets COURSE/variants/<id>/<task>/",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    plan: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--plan",
+            help="assessment plan (plans/*.yaml): its tasks, time limits, skill weights and bands; "
+            "a practice plan adds hints. Grading then reports against it.",
+        ),
+    ] = None,
+) -> None:
     """Release every task (or the named ones, or a plan's) under COURSE/release/, refusing any release
     that leaks; with --cohort-secret and --candidates, also one release per candidate with their own data."""
     ids = [x.strip() for x in candidates.read_text().splitlines() if x.strip()] if candidates else []
@@ -139,10 +205,13 @@ def build(tasks: TasksArg = None, course: CourseOpt = ..., assignments: Assignme
 
 
 @app.command()
-def validate(tasks: TasksArg = None,
-             as_json: Annotated[bool, typer.Option("--json", help="print one JSON object with a `tasks` list")] = False,
-             assignments: AssignmentsOpt = ..., workers: WorkersOpt = ...,
-             unsafe_no_sandbox: UnsafeOpt = False) -> None:
+def validate(
+    tasks: TasksArg = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object with a `tasks` list")] = False,
+    assignments: AssignmentsOpt = ...,
+    workers: WorkersOpt = ...,
+    unsafe_no_sandbox: UnsafeOpt = False,
+) -> None:
     """Grade each task's reference, blank release and fixtures; exit 1 when a task misses its bar."""
     with _errors_said():
         options = _options(unsafe_no_sandbox, gpu=False)
@@ -168,9 +237,15 @@ def validate(tasks: TasksArg = None,
         for heading in ("reference", "blank", "runtime s", "fixtures ok", "leaks", "verdict"):
             table.add_column(heading)
         for r in reports:
-            table.add_row(r.name, f"{r.reference_score:g}/{r.max_score:g}", f"{r.blank_score:g}",
-                          f"{r.runtime_s:.1f}", f"{sum(f.ok for f in r.fixtures)}/{len(r.fixtures)}",
-                          str(len(r.leaks)), "[green]pass[/green]" if r.passed else "[red]FAIL[/red]")
+            table.add_row(
+                r.name,
+                f"{r.reference_score:g}/{r.max_score:g}",
+                f"{r.blank_score:g}",
+                f"{r.runtime_s:.1f}",
+                f"{sum(f.ok for f in r.fixtures)}/{len(r.fixtures)}",
+                str(len(r.leaks)),
+                "[green]pass[/green]" if r.passed else "[red]FAIL[/red]",
+            )
         out.print(table)
         for r in reports:
             for problem in r.problems:
@@ -180,24 +255,40 @@ def validate(tasks: TasksArg = None,
 
 
 @app.command()
-def new(name: Annotated[str, typer.Argument(help="task folder name, numbered like the others: 06-feature-store")],
-        assignments: AssignmentsOpt = ...) -> None:
+def new(
+    name: Annotated[str, typer.Argument(help="task folder name, numbered like the others: 06-feature-store")],
+    assignments: AssignmentsOpt = ...,
+) -> None:
     """Scaffold a task that follows the task standard: notebook with solution and hidden-test markers
     and nbgrader metadata, task.yaml, fixtures/. Then run `mlassess validate NAME` until it passes."""
     with _errors_said():
         folder = api.new_task(assignments, name)
-    out.print(f"created {folder}/\n  {name}.ipynb    brief, solution, visible + hidden test, written answer (a working example)\n"
-              f"  task.yaml       skills, dimensions, hints, budgets: replace every TODO\n"
-              f"  fixtures/       add correct-alternative-*.ipynb and mistake-*.ipynb (see fixtures/README.md)\n"
-              f"next: mlassess validate {name}   (lists what the task still lacks)", highlight=False)
+    out.print(
+        f"created {folder}/\n"
+        f"  {name}.ipynb    brief, solution, visible + hidden test, written answer (a working example)\n"
+        f"  task.yaml       skills, dimensions, hints, budgets: replace every TODO\n"
+        f"  fixtures/       add correct-alternative-*.ipynb and mistake-*.ipynb (see fixtures/README.md)\n"
+        f"next: mlassess validate {name}   (lists what the task still lacks)",
+        highlight=False,
+    )
 
 
 @app.command()
-def grade(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., workers: WorkersOpt = ...,
-          scheduler: Annotated[Optional[str], typer.Option(
-              "--scheduler", help="grade on a Dask cluster at this address (tcp://host:8786); its workers "
-                                  "need this kit installed and COURSE at the same path")] = None,
-          unsafe_no_sandbox: UnsafeOpt = False, gpu: GpuOpt = False) -> None:
+def grade(
+    course: CourseOpt = ...,
+    assignments: AssignmentsOpt = ...,
+    workers: WorkersOpt = ...,
+    scheduler: Annotated[
+        Optional[str],
+        typer.Option(
+            "--scheduler",
+            help="grade on a Dask cluster at this address (tcp://host:8786); its workers "
+            "need this kit installed and COURSE at the same path",
+        ),
+    ] = None,
+    unsafe_no_sandbox: UnsafeOpt = False,
+    gpu: GpuOpt = False,
+) -> None:
     """Grade every submission under COURSE/submitted/<candidate>/<task>/ (in parallel; an
     interrupted run resumes where it stopped), then write COURSE/grades.csv,
     COURSE/items.csv and COURSE/report.html (and COURSE/role.csv when the course was built
@@ -205,8 +296,7 @@ def grade(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., workers: W
     with _errors_said():
         options = _options(unsafe_no_sandbox, gpu)
         with _grading_progress() as callbacks:
-            outcome = api.grade(course, assignments, workers=workers, scheduler=scheduler, options=options,
-                                **callbacks)
+            outcome = api.grade(course, assignments, workers=workers, scheduler=scheduler, options=options, **callbacks)
     _print_grading(outcome)
 
 
@@ -225,8 +315,9 @@ def demo(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., unsafe_no_s
         with _grading_progress() as callbacks:
             outcome = api.demo(course, assignments, options=options, **callbacks)
     if outcome.assignments != assignments:
-        out.print(f"no product tasks yet: the demo used the engine's fixture task ({outcome.assignments})",
-                  highlight=False)
+        out.print(
+            f"no product tasks yet: the demo used the engine's fixture task ({outcome.assignments})", highlight=False
+        )
     _print_build(outcome.build, course)
     out.print(f"staged {outcome.staged} sample submission(s) under {course / 'submitted'}", highlight=False)
     _print_grading(outcome.graded)

@@ -20,6 +20,7 @@ keep files that never reach a release: `AUTHOR_ONLY`.
 
 Nothing here imports the rest of the kit: the trust boundary reads paths from here too.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ The kit passes it along explicitly (to the nbgrader configuration, to every work
 the environment is read only at the edges: `nbgrader_config.py` reads it for plain
 `nbgrader autograde`, and `mlassess` turns its flags into one of these.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,9 +28,12 @@ class GradingOptions:
     show_hidden_tests: bool = False  # feedback shows hidden tests' source
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "GradingOptions":
+    def from_env(cls, env: dict[str, str] | None = None) -> GradingOptions:
         env = os.environ if env is None else env
         threads = env.get(THREADS_ENV, "")
-        return cls(unsafe_no_sandbox=env.get(UNSAFE_ENV) == "1", gpu=env.get(GPU_ENV) == "1",
-                   kernel_threads=int(threads) if threads.isdigit() else 0,
-                   show_hidden_tests=env.get(SHOW_HIDDEN_TESTS_ENV) == "1")
+        return cls(
+            unsafe_no_sandbox=env.get(UNSAFE_ENV) == "1",
+            gpu=env.get(GPU_ENV) == "1",
+            kernel_threads=int(threads) if threads.isdigit() else 0,
+            show_hidden_tests=env.get(SHOW_HIDDEN_TESTS_ENV) == "1",
+        )

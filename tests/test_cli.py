@@ -1,7 +1,8 @@
 """The `mlassess` command as graders and scripts meet it."""
+
 import pytest
 
-from conftest import FIXTURE_TASKS, run_tool
+from helpers import FIXTURE_TASKS, run_tool
 
 
 @pytest.mark.parametrize("command", ["build", "validate", "grade", "demo"])
@@ -33,4 +34,6 @@ def test_a_build_releases_without_author_files(tmp_path):
     assert result.returncode == 0, result.stderr
     release = course / "release" / "standardize-features"
     assert sorted(p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()) == [
-        "data/values.csv", "standardize-features.ipynb"]
+        "data/values.csv",
+        "standardize-features.ipynb",
+    ]

@@ -1,15 +1,15 @@
 """`mlassess grade` on a cohort: parallel workers, a Dask cluster, and resuming after a kill."""
+
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import BIN, FIXTURE_TASKS, REPO, run_tool
+from helpers import BIN, FIXTURE_TASKS, REPO, run_tool
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +48,19 @@ def test_two_workers_grade_exactly_as_one(staged):
 
 
 def test_a_killed_run_resumes_without_regrading_or_losing_anything(staged):
-    """After grading is killed mid-cohort, does the next run keep finished grades, grade only the rest, and end identical?"""
+    """After grading is killed mid-cohort, does the next run keep finished grades, grade only the rest,
+    and end identical?"""
     root, course, serial = staged
     copy = _fresh_copy(root, course, "killed")
     env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
-    running = subprocess.Popen([str(BIN / "mlassess"), "grade", "--course", str(copy), "--assignments",
-                                str(FIXTURE_TASKS), "--workers", "1"], cwd=REPO, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    running = subprocess.Popen(
+        [str(BIN / "mlassess"), "grade", "--course", str(copy), "--assignments", str(FIXTURE_TASKS), "--workers", "1"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     results = copy / ".mlassess" / "results"
     deadline = time.monotonic() + 300
     while len(list(results.glob("*/*.json"))) < 2:
@@ -80,8 +86,9 @@ def test_a_dask_cluster_grades_the_same_cohort(staged):
 
     root, course, serial = staged
     copy = _fresh_copy(root, course, "dask")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      host="127.0.0.1") as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+    ) as cluster:
         result = _grade(copy, "--scheduler", cluster.scheduler_address)
     assert result.returncode == 0, result.stderr
     assert (copy / "grades.csv").read_bytes() == serial
@@ -104,6 +111,8 @@ def test_parallel_kernels_share_the_cores_instead_of_each_taking_all(staged, tmp
         nbformat.write(nb, notebook)
         assert _grade(copy, "--workers", workers).returncode == 0
         graded = nbformat.read(copy / "autograded" / "reference" / task / f"{task}.ipynb", as_version=4)
-        seen[workers] = next(o["text"] for c in graded.cells for o in c.get("outputs", []) if "threads:" in o.get("text", ""))
+        seen[workers] = next(
+            o["text"] for c in graded.cells for o in c.get("outputs", []) if "threads:" in o.get("text", "")
+        )
     share = max(1, (os.cpu_count() or 1) // 2)
     assert seen == {"1": "threads: None None\n", "2": f"threads: {share} {share}\n"}

@@ -7,9 +7,9 @@ from scipy.stats import chi2_contingency
 from sklearn.linear_model import LogisticRegression
 
 from autograde.datasets import churn
+from autograde.datasets.drift import STREAM_START
 from autograde.datasets.release import write_task_data
 from autograde.datasets.variants import Variant
-from autograde.datasets.drift import STREAM_START
 
 LABEL = churn.LABEL
 
@@ -100,8 +100,12 @@ def test_label_noise_flips_a_few_percent():
     params = churn.draw_params(rng)
     clean = churn.simulate_panel(rng, params, 500)
     raw = churn.make_raw(clean, rng, params).drop_duplicates()
-    merged = raw.merge(clean[["customer_id", "snapshot_date", LABEL]].assign(
-        snapshot_date=lambda d: d["snapshot_date"].dt.strftime("%Y-%m-%d")), on=["customer_id", "snapshot_date"])
+    merged = raw.merge(
+        clean[["customer_id", "snapshot_date", LABEL]].assign(
+            snapshot_date=lambda d: d["snapshot_date"].dt.strftime("%Y-%m-%d")
+        ),
+        on=["customer_id", "snapshot_date"],
+    )
     assert len(merged) == len(clean)
     flipped = (merged[f"{LABEL}_x"] != merged[f"{LABEL}_y"]).mean()
     assert 0.01 < flipped < 0.05
@@ -113,15 +117,17 @@ def test_documented_drivers_push_churn_the_documented_way():
     rng = np.random.default_rng(5)
     snapshots = churn.sample_snapshots(rng, 40_000, churn.CENTRAL_PARAMS, STREAM_START)
     label = rng.random(len(snapshots)) < churn.churn_probability(snapshots, churn.CENTRAL_PARAMS)
-    features = pd.DataFrame({
-        "usage_per_seat": np.log(snapshots["usage_minutes"].clip(lower=1) / snapshots["seats"]),
-        "support_tickets": snapshots["support_tickets"],
-        "weeks_since_login": snapshots["days_since_login"] / 7,
-        "log_tenure": np.log1p(snapshots["tenure_months"]),
-        "basic": snapshots["plan"] == "basic",
-        "enterprise": snapshots["plan"] == "enterprise",
-        "paid_search": snapshots["acquisition_channel"] == "paid_search",
-    }).astype(float)
+    features = pd.DataFrame(
+        {
+            "usage_per_seat": np.log(snapshots["usage_minutes"].clip(lower=1) / snapshots["seats"]),
+            "support_tickets": snapshots["support_tickets"],
+            "weeks_since_login": snapshots["days_since_login"] / 7,
+            "log_tenure": np.log1p(snapshots["tenure_months"]),
+            "basic": snapshots["plan"] == "basic",
+            "enterprise": snapshots["plan"] == "enterprise",
+            "paid_search": snapshots["acquisition_channel"] == "paid_search",
+        }
+    ).astype(float)
     model = LogisticRegression(max_iter=1000).fit(features, label)
     coef = dict(zip(features.columns, model.coef_[0]))
     assert coef["usage_per_seat"] < -0.3
@@ -130,4 +136,3 @@ def test_documented_drivers_push_churn_the_documented_way():
     assert coef["log_tenure"] < -0.2
     assert coef["basic"] > coef["enterprise"]
     assert coef["paid_search"] > 0.1
-

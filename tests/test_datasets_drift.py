@@ -13,10 +13,9 @@ import pytest
 from scipy.stats import chi2, chi2_contingency, ks_2samp
 
 from autograde.datasets import churn, drift
-from autograde.datasets.drift import DriftEvent
+from autograde.datasets.drift import DriftEvent, window_start
 from autograde.datasets.release import write_task_data
 from autograde.datasets.variants import Variant
-from autograde.datasets.drift import window_start
 
 PARAMS = churn.CENTRAL_PARAMS
 NUMERIC = ["seats", "tenure_months", "monthly_charges", "usage_minutes", "support_tickets", "days_since_login"]
@@ -95,9 +94,14 @@ def test_null_windows_reject_at_most_at_alpha():
         assert count / n_seeds <= ALPHA + slack, (feature, count)
 
 
-@pytest.mark.parametrize("feature, magnitude", [
-    ("usage_minutes", -1.0), ("days_since_login", 1.0), ("support_tickets", 1.0),
-])
+@pytest.mark.parametrize(
+    "feature, magnitude",
+    [
+        ("usage_minutes", -1.0),
+        ("days_since_login", 1.0),
+        ("support_tickets", 1.0),
+    ],
+)
 def test_covariate_shift_moves_only_the_chosen_feature(feature, magnitude):
     """Does a sudden covariate shift move the chosen feature far past PSI 0.3 and leave the others still?"""
     before, after = halves(stream([DriftEvent("covariate", (feature,), window_start(10), window_start(10), magnitude)]))
@@ -120,7 +124,8 @@ def test_categorical_covariate_shift_moves_the_plan_mix():
 
 
 def test_covariate_shift_keeps_labels_following_the_model():
-    """After a covariate shift, are labels still calibrated under the unchanged model (P(y|x) stays), over many seeds?"""
+    """After a covariate shift, are labels still calibrated under the unchanged model (P(y|x) stays),
+    over many seeds?"""
     n_seeds = 60
     event = DriftEvent("covariate", ("usage_minutes",), window_start(1), window_start(1), -1.0)
     rejections = 0
@@ -140,12 +145,18 @@ def test_prior_shift_moves_the_label_rate_but_not_x_given_y():
     n_seeds = 100
     rejections = {0: 0, 1: 0}
     for seed in range(n_seeds):
-        s = drift.make_stream(np.random.default_rng(seed), PARAMS,
-                              [DriftEvent("prior", (), window_start(1), window_start(1), 1.5)], 2, 600)
+        s = drift.make_stream(
+            np.random.default_rng(seed),
+            PARAMS,
+            [DriftEvent("prior", (), window_start(1), window_start(1), 1.5)],
+            2,
+            600,
+        )
         first, second = s[s["window"] == 0], s[s["window"] == 1]
         for y in rejections:
-            pvalue = ks_2samp(first.loc[first[LABEL] == y, "usage_minutes"],
-                              second.loc[second[LABEL] == y, "usage_minutes"]).pvalue
+            pvalue = ks_2samp(
+                first.loc[first[LABEL] == y, "usage_minutes"], second.loc[second[LABEL] == y, "usage_minutes"]
+            ).pvalue
             rejections[y] += pvalue < ALPHA
     for y, count in rejections.items():
         assert count / n_seeds <= ALPHA + 3 * np.sqrt(ALPHA * (1 - ALPHA) / n_seeds), (y, count)
@@ -213,8 +224,10 @@ def test_release_ground_truth_matches_the_stream(tmp_path, candidate):
     reference = s[s["window"] < covariate["start_window"]]
     shifted = s[(s["window"] >= covariate["end_window"]) & (s["window"] < concept["start_window"])]
     if feature == "plan":
-        table = pd.crosstab(pd.concat([reference, shifted])["window"] >= covariate["end_window"],
-                            pd.concat([reference, shifted])["plan"])
+        table = pd.crosstab(
+            pd.concat([reference, shifted])["window"] >= covariate["end_window"],
+            pd.concat([reference, shifted])["plan"],
+        )
         assert chi2_contingency(table.to_numpy()).pvalue < 1e-4
     else:
         assert ks_2samp(reference[feature], shifted[feature]).pvalue < 1e-4

@@ -46,7 +46,7 @@ def test_same_inputs_give_byte_identical_files(alice, tmp_path):
 
 def test_two_candidates_get_different_data_with_the_same_character(alice, bob):
     """Do two candidates get different files that both agree with the data cards?"""
-    for (root, manifests) in (alice, bob):
+    for root, manifests in (alice, bob):
         for name, manifest in manifests.items():
             for side in ("release", "hidden"):
                 for entry in manifest[side]:
@@ -119,8 +119,13 @@ def test_manifest_describes_the_written_files(alice):
 def test_every_card_table_is_a_file_the_build_writes(alice):
     """Is every table described in a card written by the build, and every written CSV described?"""
     _, manifests = alice
-    written = {(CARD_OF[name], Path(e["file"]).stem) for name, m in manifests.items()
-               for side in ("release", "hidden") for e in m[side] if e["file"].endswith(".csv")}
+    written = {
+        (CARD_OF[name], Path(e["file"]).stem)
+        for name, m in manifests.items()
+        for side in ("release", "hidden")
+        for e in m[side]
+        if e["file"].endswith(".csv")
+    }
     described = {(card, table) for card in set(CARD_OF.values()) for table in cards.load_expectations(card)["tables"]}
     assert written == described
 

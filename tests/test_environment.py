@@ -1,8 +1,9 @@
 """The environment graders and candidates install."""
+
 from importlib.metadata import PackageNotFoundError, version
 
 from autograde.release.environment_file import environment_pins, lock_pins
-from conftest import REPO
+from helpers import REPO
 
 
 def test_environment_yml_pins_exactly_what_the_lock_pins():

@@ -1,8 +1,9 @@
 """`mlassess demo` and `mlassess grade` on a cohort."""
+
 import csv
 import shutil
 
-from conftest import FIXTURE_TASK, FIXTURE_TASKS, run_tool
+from helpers import FIXTURE_TASK, FIXTURE_TASKS, run_tool
 
 TASK = FIXTURE_TASK.name
 EXPECTED = {  # candidate: (score, max_score) with the manual item still ungraded
@@ -27,8 +28,18 @@ def test_demo_grades_the_sample_cohort_end_to_end(tmp_path):
     assert str(course / "grades.csv") in result.stdout and str(course / "report.html") in result.stdout
 
     rows = _rows(course)
-    assert list(rows[0]) == ["candidate", "task", "score", "max_score",
-                             "data", "modeling", "evaluation", "monitoring", "mlops", "status"]
+    assert list(rows[0]) == [
+        "candidate",
+        "task",
+        "score",
+        "max_score",
+        "data",
+        "modeling",
+        "evaluation",
+        "monitoring",
+        "mlops",
+        "status",
+    ]
     assert {r["candidate"]: (r["score"], r["max_score"]) for r in rows} == EXPECTED
     assert all(r["task"] == TASK and r["data"] == r["score"] and r["status"] == "graded" for r in rows)
     report = (course / "report.html").read_text()

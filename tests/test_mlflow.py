@@ -1,4 +1,5 @@
 """MLflow for candidates and graders: the kit's server, and one store per submission."""
+
 import os
 import shutil
 import signal
@@ -9,12 +10,12 @@ import urllib.request
 
 import nbformat
 import yaml
-from mlflow import MlflowClient
 
+from autograde.assessment.task import Task
 from autograde.engine.course import Course
 from autograde.engine.grading import grade_submission
-from autograde.assessment.task import Task
-from conftest import BIN, FIXTURE_TASK, REPO
+from helpers import BIN, FIXTURE_TASK, REPO
+from mlflow import MlflowClient
 
 
 def _free_port() -> int:
@@ -27,8 +28,14 @@ def test_make_mlflow_serves_on_loopback_and_keeps_what_the_client_logs(tmp_path)
     """Does `make mlflow` start a loopback server that the MLflow client logs to and reads back?"""
     port = _free_port()
     env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "MLFLOW_STORE": str(tmp_path / "store")}
-    server = subprocess.Popen(["make", "--no-print-directory", "mlflow", f"MLFLOW_PORT={port}"], cwd=REPO, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        ["make", "--no-print-directory", "mlflow", f"MLFLOW_PORT={port}"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -70,8 +77,10 @@ def test_each_submission_logs_to_its_own_store(tmp_path, monkeypatch, tasks_copy
     assert course.run("generate_assignment", task.name)["success"]
 
     nb = nbformat.read(FIXTURE_TASK / "fixtures" / "correct-alternative-sklearn.ipynb", as_version=4)
-    nb.cells[1].source += ("\n\nimport mlflow\nmlflow.set_experiment('candidate-work')\n"
-                           "with mlflow.start_run():\n    mlflow.log_metric('accuracy', 0.9)")
+    nb.cells[1].source += (
+        "\n\nimport mlflow\nmlflow.set_experiment('candidate-work')\n"
+        "with mlflow.start_run():\n    mlflow.log_metric('accuracy', 0.9)"
+    )
     folder = course.submitted_dir("tracked", task.name)
     shutil.copytree(course.release_dir(task.name), folder)
     nbformat.write(nb, folder / task.notebook.name)

@@ -1,9 +1,10 @@
 """Plain nbgrader, run from the repository root with the kit's nbgrader_config.py."""
+
 import shutil
 
 from nbgrader.api import Gradebook
 
-from conftest import FIXTURE_TASK, FIXTURE_TASKS, run_tool
+from helpers import FIXTURE_TASK, FIXTURE_TASKS, run_tool
 
 TASK = FIXTURE_TASK.name
 
@@ -27,6 +28,8 @@ def test_plain_nbgrader_gives_reference_full_marks_and_blank_zero(tmp_path):
     assert graded.returncode == 0, graded.stderr
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        auto = {c: sum(g.auto_score or 0 for nb in gb.find_submission(TASK, c).notebooks for g in nb.grades)
-                for c in ("ref", "empty")}
+        auto = {
+            c: sum(g.auto_score or 0 for nb in gb.find_submission(TASK, c).notebooks for g in nb.grades)
+            for c in ("ref", "empty")
+        }
     assert auto == {"ref": 4.0, "empty": 0.0}

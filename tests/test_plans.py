@@ -1,13 +1,16 @@
 """Assessment plans: every shipped role plan builds and grades the sample cohort and
 reports against the role; a plan with a mistake is refused with the mistake named."""
+
 import csv
 
 import pytest
 import yaml
 
-from autograde.engine.course import Course
+from autograde import api
+from autograde.assessment.plan import PlanError
 from autograde.authoring.samples import stage_sample_cohort
-from conftest import FIXTURE_TASKS, REPO, run_tool
+from autograde.engine.course import Course
+from helpers import FIXTURE_TASKS, REPO, run_tool
 
 PLANS = sorted((REPO / "plans").glob("*.yaml"))
 ASSIGNMENTS = REPO / "assignments"
@@ -56,43 +59,51 @@ def test_each_shipped_plan_builds_and_grades_the_sample_cohort_against_its_role(
     assert ('class="why"' in profile) == (spec.get("mode") == "practice")  # lost items explained in practice only
 
 
-GOOD = {"name": "Fixture role", "tasks": [{"task": "standardize-features", "minutes": 15}],
-        "skills": {"data": 1}, "bands": {"pass": 50, "fail": 0}}
+GOOD = {
+    "name": "Fixture role",
+    "tasks": [{"task": "standardize-features", "minutes": 15}],
+    "skills": {"data": 1},
+    "bands": {"pass": 50, "fail": 0},
+}
 
 
-@pytest.mark.parametrize("change, named", [
-    (lambda p: p["tasks"].append({"task": "99-no-such-task"}), "no task named '99-no-such-task'"),
-    (lambda p: p["skills"].update(modelling=2), "skills.modelling: unknown skill"),
-    (lambda p: p["skills"].update(mlops=2), "skills.mlops: weighted 2, but no automatic item"),
-    (lambda p: p["skills"].update(data=-1), "skills.data: weight must be a number >= 0"),
-    (lambda p: p.update(bands={"fail": 0, "pass": 50}), "bands: list them from highest to lowest"),
-    (lambda p: p.update(bands={"pass": 50, "fail": 10}), "bands.fail: the lowest band must start at 0"),
-    (lambda p: p["tasks"][0].update(minutes=0), "minutes must be a whole number from 5 to 480"),
-    (lambda p: p.update(weights={"data": 1}), "unknown key(s) weights"),
-    (lambda p: p.update(practice={"hints": True}), "practice: set mode: practice"),
-    (lambda p: p.update(mode="exam"), "mode: 'exam' is not one of"),
-    (lambda p: p.pop("name"), "name: give the role"),
-])
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        (lambda p: p["tasks"].append({"task": "99-no-such-task"}), "no task named '99-no-such-task'"),
+        (lambda p: p["skills"].update(modelling=2), "skills.modelling: unknown skill"),
+        (lambda p: p["skills"].update(mlops=2), "skills.mlops: weighted 2, but no automatic item"),
+        (lambda p: p["skills"].update(data=-1), "skills.data: weight must be a number >= 0"),
+        (lambda p: p.update(bands={"fail": 0, "pass": 50}), "bands: list them from highest to lowest"),
+        (lambda p: p.update(bands={"pass": 50, "fail": 10}), "bands.fail: the lowest band must start at 0"),
+        (lambda p: p["tasks"][0].update(minutes=0), "minutes must be a whole number from 5 to 480"),
+        (lambda p: p.update(weights={"data": 1}), "unknown key(s) weights"),
+        (lambda p: p.update(practice={"hints": True}), "practice: set mode: practice"),
+        (lambda p: p.update(mode="exam"), "mode: 'exam' is not one of"),
+        (lambda p: p.pop("name"), "name: give the role"),
+    ],
+)
 def test_a_plan_with_a_mistake_is_refused_naming_it(tmp_path, change, named):
-    """Does build --plan stop before building anything, and say which key of which file is wrong?"""
+    """Does building with a plan stop before building anything, and say which key of which file is wrong?"""
     plan = dict(GOOD, tasks=[dict(t) for t in GOOD["tasks"]], skills=dict(GOOD["skills"]))
     change(plan)
     path = tmp_path / "broken-plan.yaml"
     path.write_text(yaml.safe_dump(plan, sort_keys=False))
-    result = run_tool("mlassess", "build", "--course", str(tmp_path / "course"), "--assignments", str(FIXTURE_TASKS),
-                      "--plan", str(path))
-    assert result.returncode == 2
-    message = " ".join(result.stderr.split())
+    with pytest.raises(PlanError) as refused:
+        api.build(tmp_path / "course", FIXTURE_TASKS, plan=path)
+    message = " ".join(str(refused.value).split())
     assert "broken-plan.yaml" in message and named in message, message
     assert not (tmp_path / "course" / "release").exists()
 
 
-def test_a_plan_that_is_not_yaml_is_refused(tmp_path):
-    """Does a plan file with broken YAML get an error naming the file, not a traceback?"""
+def test_a_plan_that_is_not_yaml_is_refused_in_one_line(tmp_path):
+    """Does `mlassess build --plan` with broken YAML exit 2 with an error naming the file, not a traceback?"""
     path = tmp_path / "broken-plan.yaml"
     path.write_text("name: [unclosed\n")
-    result = run_tool("mlassess", "build", "--course", str(tmp_path / "course"), "--assignments", str(FIXTURE_TASKS),
-                      "--plan", str(path))
+    result = run_tool(
+        "mlassess", "build", "--course", str(tmp_path / "course"), "--assignments", str(FIXTURE_TASKS),
+        "--plan", str(path),
+    )  # fmt: skip
     assert result.returncode == 2 and "broken-plan.yaml: not valid YAML" in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
 
@@ -102,9 +113,9 @@ def test_building_without_a_plan_forgets_the_earlier_plan(tmp_path):
     path = tmp_path / "plan.yaml"
     path.write_text(yaml.safe_dump(GOOD, sort_keys=False))
     course = tmp_path / "course"
-    common = ("--course", str(course), "--assignments", str(FIXTURE_TASKS))
-    assert run_tool("mlassess", "build", *common, "--plan", str(path)).returncode == 0
-    assert (course / "plan.yaml").is_file()
-    assert run_tool("mlassess", "build", *common).returncode == 0
-    assert not (course / "plan.yaml").exists()
+    built = api.build(course, FIXTURE_TASKS, plan=path)
+    assert built.plan_file == course / "plan.yaml" and built.plan_file.is_file()
+    assert api.course_plan(course, FIXTURE_TASKS).name == GOOD["name"]
+    api.build(course, FIXTURE_TASKS)
+    assert not (course / "plan.yaml").exists() and api.course_plan(course, FIXTURE_TASKS) is None
     assert not (course / "release" / "standardize-features" / "ASSESSMENT.md").exists()

@@ -1,5 +1,6 @@
 """Practice releases for upskilling: hints for every item, tier by tier, and still no
 hidden test or solution text anywhere a candidate can read it."""
+
 import re
 import shutil
 import subprocess
@@ -9,10 +10,9 @@ import pytest
 import yaml
 from markupsafe import escape
 
-from conftest import FIXTURE_TASK, FIXTURE_TASKS, REPO, run_tool
-
-from autograde.reports.reference_solutions import reference_solution_html
 from autograde.assessment.task import discover
+from autograde.reports.reference_solutions import reference_solution_html
+from helpers import FIXTURE_TASK, FIXTURE_TASKS, REPO, run_tool
 
 TASKS = discover(REPO / "assignments")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -48,10 +48,19 @@ def practice_course(tmp_path_factory):
     """Every product task released as practice, hints on."""
     root = tmp_path_factory.mktemp("practice")
     plan = root / "practice-everything.yaml"
-    plan.write_text(yaml.safe_dump({
-        "name": "Practice everything", "mode": "practice", "practice": {"hints": True, "reference_solution": True},
-        "tasks": [{"task": t.name} for t in TASKS], "skills": {"data": 1, "monitoring": 1},
-        "bands": {"ready": 70, "starting": 0}}, sort_keys=False))
+    plan.write_text(
+        yaml.safe_dump(
+            {
+                "name": "Practice everything",
+                "mode": "practice",
+                "practice": {"hints": True, "reference_solution": True},
+                "tasks": [{"task": t.name} for t in TASKS],
+                "skills": {"data": 1, "monitoring": 1},
+                "bands": {"ready": 70, "starting": 0},
+            },
+            sort_keys=False,
+        )
+    )
     result = run_tool("mlassess", "build", "--course", str(root / "course"), "--plan", str(plan))
     assert result.returncode == 0, result.stderr
     return root / "course"
@@ -88,7 +97,13 @@ def test_the_reference_solution_page_leaves_hidden_tests_out(task):
     page = reference_solution_html(task)
     hidden = _lines(task, "HIDDEN TESTS")[0]
     assert hidden
-    escaped = page.replace("&quot;", '"').replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    escaped = (
+        page.replace("&quot;", '"')
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
     text = re.sub(r"<[^>]+>", "", escaped)
     assert not [line for line in hidden if line in text]
     assert "HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text
@@ -99,20 +114,37 @@ def practised(tmp_path_factory):
     """The engine's fixture task practised by two engineers: one right, one with the classic mistake."""
     root = tmp_path_factory.mktemp("practised")
     plan = root / "plan.yaml"
-    plan.write_text(yaml.safe_dump({
-        "name": "Scaling practice", "mode": "practice", "practice": {"reference_solution": True},
-        "tasks": [{"task": FIXTURE_TASK.name, "minutes": 15}], "skills": {"data": 1},
-        "bands": {"ready": 75, "starting": 0}}, sort_keys=False))
+    plan.write_text(
+        yaml.safe_dump(
+            {
+                "name": "Scaling practice",
+                "mode": "practice",
+                "practice": {"reference_solution": True},
+                "tasks": [{"task": FIXTURE_TASK.name, "minutes": 15}],
+                "skills": {"data": 1},
+                "bands": {"ready": 75, "starting": 0},
+            },
+            sort_keys=False,
+        )
+    )
     course = root / "course"
-    assert run_tool("mlassess", "build", "--course", str(course), "--assignments", str(FIXTURE_TASKS),
-                    "--plan", str(plan)).returncode == 0
+    assert (
+        run_tool(
+            "mlassess", "build", "--course", str(course), "--assignments", str(FIXTURE_TASKS), "--plan", str(plan)
+        ).returncode
+        == 0
+    )
     release = course / "release" / FIXTURE_TASK.name
-    for who, notebook in (("right", FIXTURE_TASK / f"{FIXTURE_TASK.name}.ipynb"),
-                          ("mistaken", FIXTURE_TASK / "fixtures" / "mistake-scaler-fitted-on-all-data.ipynb")):
+    for who, notebook in (
+        ("right", FIXTURE_TASK / f"{FIXTURE_TASK.name}.ipynb"),
+        ("mistaken", FIXTURE_TASK / "fixtures" / "mistake-scaler-fitted-on-all-data.ipynb"),
+    ):
         folder = course / "submitted" / who / FIXTURE_TASK.name
         shutil.copytree(release, folder)
         shutil.copyfile(notebook, folder / f"{FIXTURE_TASK.name}.ipynb")
-    result = run_tool("mlassess", "grade", "--course", str(course), "--assignments", str(FIXTURE_TASKS), "--workers", "1")
+    result = run_tool(
+        "mlassess", "grade", "--course", str(course), "--assignments", str(FIXTURE_TASKS), "--workers", "1"
+    )
     assert result.returncode == 0, result.stderr
     return course
 
@@ -130,13 +162,27 @@ def test_practice_feedback_explains_each_lost_item_with_its_hints(practised):
     assert (practised / "feedback" / "mistaken" / FIXTURE_TASK.name / "reference-solution.html").is_file()
 
 
-@pytest.mark.parametrize("page", ["report.html", "feedback/mistaken/profile.html",
-                                  f"feedback/mistaken/{FIXTURE_TASK.name}/reference-solution.html"])
+@pytest.mark.parametrize(
+    "page",
+    ["report.html", "feedback/mistaken/profile.html", f"feedback/mistaken/{FIXTURE_TASK.name}/reference-solution.html"],
+)
 def test_practice_pages_render_in_a_real_browser(practised, tmp_path, page):
     """Do the role report, a practice profile and the reference solution render in headless Chromium?"""
     assert CHROMIUM, "Debian's chromium is needed (apt-get install chromium; .ci/run installs it)"
-    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                          f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", (practised / page).as_uri()],
-                         capture_output=True, text=True, timeout=120)
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            (practised / page).as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert dom.returncode == 0 and "Uncaught" not in dom.stderr, dom.stderr
     assert "<table" in dom.stdout or "standardize" in dom.stdout

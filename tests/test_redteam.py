@@ -26,12 +26,14 @@ forks stop at 1000, network traffic only goes to 127.0.0.1 or documentation-rang
 addresses, and writes outside a scratch course only create new marker files named
 REDTEAM-WROTE-HERE-*, which this module removes after recording them.
 """
+
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -42,13 +44,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import re
-
 import nbformat
 import pytest
 import yaml
 
-from conftest import BIN, FIXTURE_TASK, FIXTURE_TASKS, REPO, render_in_chromium, run_tool
+from helpers import BIN, FIXTURE_TASK, FIXTURE_TASKS, REPO, render_in_chromium, run_tool
 
 TASK = FIXTURE_TASK.name
 NOTEBOOK = f"{TASK}.ipynb"
@@ -62,9 +62,21 @@ FORGED = b"REDTEAM-FORGED-OUTPUT"  # what an attack writes into a graded noteboo
 GRADING_TIMEOUT_S = 900
 LIMITS = {"cell_timeout_s": 10, "notebook_timeout_s": 60}  # the fixture task's limits, unless its task.yaml sets them
 
-CLASSES = ("notebook tampering", "malformed input", "in-kernel interference", "grading-aware code",
-           "reading hidden material", "writing where it must not", "escaping control", "resource abuse",
-           "network", "untrusted artifacts", "bridge forgery", "leaking through feedback", "active content")
+CLASSES = (
+    "notebook tampering",
+    "malformed input",
+    "in-kernel interference",
+    "grading-aware code",
+    "reading hidden material",
+    "writing where it must not",
+    "escaping control",
+    "resource abuse",
+    "network",
+    "untrusted artifacts",
+    "bridge forgery",
+    "leaking through feedback",
+    "active content",
+)
 REASONS = ("", "failed", "error", "timeout", "crashed", "tampered", "missing", "ungradable")
 HONEST = {
     "reference": FIXTURE_TASK / NOTEBOOK,
@@ -146,12 +158,12 @@ EXTRA_FILES = {
 }
 
 
-def _stage_renamed(folder: Path, name: str, ctx: "Phase") -> None:
+def _stage_renamed(folder: Path, name: str, ctx: Phase) -> None:
     (folder / NOTEBOOK).unlink()
     shutil.copyfile(REDTEAM / f"{name}.ipynb", folder / "final-answer.ipynb")
 
 
-def _stage_symlinks(folder: Path, name: str, ctx: "Phase") -> None:
+def _stage_symlinks(folder: Path, name: str, ctx: Phase) -> None:
     shutil.copyfile(REDTEAM / f"{name}.ipynb", folder / NOTEBOOK)
     links = {
         "peer-notes.txt": f"../../{PEER}/{TASK}/{PEER_FILE}",  # relative: submitted/<me>/<task>/ -> a peer's file
@@ -164,32 +176,33 @@ def _stage_symlinks(folder: Path, name: str, ctx: "Phase") -> None:
         os.symlink(target, folder / link)
 
 
-def _stage_extra_files(folder: Path, name: str, ctx: "Phase") -> None:
+def _stage_extra_files(folder: Path, name: str, ctx: Phase) -> None:
     shutil.copyfile(REDTEAM / f"{name}.ipynb", folder / NOTEBOOK)
     for relative, text in EXTRA_FILES.items():
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         (folder / relative).write_text(text)
 
 
-def _stage_huge(folder: Path, name: str, ctx: "Phase") -> None:
+def _stage_huge(folder: Path, name: str, ctx: Phase) -> None:
     nb = json.loads((ctx.course / "release" / TASK / NOTEBOOK).read_text())
     nb["cells"].append({"cell_type": "raw", "id": "redteam-huge", "metadata": {}, "source": "x" * (100 << 20)})
     with open(folder / NOTEBOOK, "w") as f:
         json.dump(nb, f)
 
 
-def _stage_missing(folder: Path, name: str, ctx: "Phase") -> None:
+def _stage_missing(folder: Path, name: str, ctx: Phase) -> None:
     (folder / NOTEBOOK).unlink()
 
 
 def _stage_symlink_to(target: str):
-    def stage(folder: Path, name: str, ctx: "Phase") -> None:
+    def stage(folder: Path, name: str, ctx: Phase) -> None:
         (folder / NOTEBOOK).unlink()
         os.symlink(target, folder / NOTEBOOK)
+
     return stage
 
 
-def _stage_special_files(folder: Path, name: str, ctx: "Phase") -> None:
+def _stage_special_files(folder: Path, name: str, ctx: Phase) -> None:
     shutil.copyfile(REDTEAM / f"{name}.ipynb", folder / NOTEBOOK)
     os.symlink("/dev/zero", folder / "zeros.bin")
     os.symlink("/dev/urandom", folder / "data" / "random.csv")
@@ -218,6 +231,7 @@ def _attacks_of(threat: str) -> list[str]:
 # --------------------------------------------------------------------------------------------
 # observation helpers
 
+
 class Listener:
     """TCP and UDP on 127.0.0.1:PORT; records who connected, when, and what they sent."""
 
@@ -236,14 +250,17 @@ class Listener:
         self.tcp.listen(64)
         self.tcp.settimeout(0.2)
         self.udp.settimeout(0.2)
-        self.threads = [threading.Thread(target=self._accept, daemon=True),
-                        threading.Thread(target=self._receive, daemon=True)]
+        self.threads = [
+            threading.Thread(target=self._accept, daemon=True),
+            threading.Thread(target=self._receive, daemon=True),
+        ]
         for t in self.threads:
             t.start()
 
     def _record(self, proto: str, peer, data: bytes) -> None:
-        self.events.append({"phase": self.phase, "proto": proto, "peer": str(peer),
-                            "data": data[:65536].decode(errors="replace")})
+        self.events.append(
+            {"phase": self.phase, "proto": proto, "peer": str(peer), "data": data[:65536].decode(errors="replace")}
+        )
 
     def _accept(self):
         while not self.stop.is_set():
@@ -322,8 +339,14 @@ def _find_markers(roots: list[Path], maxdepth: int | None, exclude: list[Path]) 
         base = len(root.parts)
         for folder, dirs, files in os.walk(root):
             here = Path(folder)
-            dirs[:] = [d for d in dirs if str(here / d) not in excluded and not d.startswith("mlassess-scratch-")
-                       and d not in (".git",) and not (maxdepth is not None and len(here.parts) - base >= maxdepth)]
+            dirs[:] = [
+                d
+                for d in dirs
+                if str(here / d) not in excluded
+                and not d.startswith("mlassess-scratch-")
+                and d not in (".git",)
+                and not (maxdepth is not None and len(here.parts) - base >= maxdepth)
+            ]
             found |= {str(here / n) for n in files + dirs if n.startswith(MARK)}
     return found
 
@@ -336,7 +359,7 @@ def _redteam_processes() -> dict[int, str]:
             continue
         try:
             stat = (proc / "stat").read_text()
-            comm, state = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2]
+            comm, state = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2]
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except (OSError, ValueError, IndexError):
             continue
@@ -346,8 +369,13 @@ def _redteam_processes() -> dict[int, str]:
 
 
 def _git_status() -> set[str]:
-    out = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain", "--untracked-files=all"],
-                         cwd=REPO, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        ["git", "--no-optional-locks", "status", "--porcelain", "--untracked-files=all"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     return set(out.stdout.splitlines())
 
 
@@ -388,6 +416,7 @@ def _canary_hits(path: Path, canaries: dict[str, str], trusted_lines: set[str], 
 # --------------------------------------------------------------------------------------------
 # one graded cohort
 
+
 @dataclass
 class Phase:
     name: str
@@ -423,8 +452,23 @@ class Phase:
         return {"MLASSESS_COURSE": str(self.course), "MLASSESS_ASSIGNMENTS": str(self.assignments)}
 
     def summary(self) -> dict:
-        keep = ("name", "returncode", "timed_out", "elapsed_s", "grades", "items", "items_csv", "gradebook",
-                "gradebook_error", "changes", "markers", "forged", "leaks", "connections", "survivors")
+        keep = (
+            "name",
+            "returncode",
+            "timed_out",
+            "elapsed_s",
+            "grades",
+            "items",
+            "items_csv",
+            "gradebook",
+            "gradebook_error",
+            "changes",
+            "markers",
+            "forged",
+            "leaks",
+            "connections",
+            "survivors",
+        )
         out = {k: getattr(self, k) for k in keep}
         out["stderr_tail"] = self.stderr[-4000:]
         return out
@@ -477,13 +521,24 @@ def _grade(phase: Phase) -> None:
         if phase.name == "nbgrader":
             result = run_tool("nbgrader", "autograde", TASK, env=phase.env(), timeout=GRADING_TIMEOUT_S)
         else:
-            result = run_tool("mlassess", "grade", "--course", str(phase.course), "--assignments",
-                              str(phase.assignments), timeout=GRADING_TIMEOUT_S)
+            result = run_tool(
+                "mlassess",
+                "grade",
+                "--course",
+                str(phase.course),
+                "--assignments",
+                str(phase.assignments),
+                timeout=GRADING_TIMEOUT_S,
+            )
         phase.returncode, phase.stdout, phase.stderr = result.returncode, result.stdout, result.stderr
     except subprocess.TimeoutExpired as exc:
         phase.timed_out = True
-        phase.stdout = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        phase.stderr = (exc.stderr or b"").decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        phase.stdout = (
+            (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        )
+        phase.stderr = (
+            (exc.stderr or b"").decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        )
     phase.elapsed_s = round(time.monotonic() - started, 1)
 
 
@@ -510,20 +565,28 @@ def _read_results(phase: Phase) -> None:
                 except MissingEntry:
                     continue
                 phase.gradebook[candidate] = {
-                    "score": float(sub.score or 0), "max_score": float(sub.max_score or 0),
-                    "items": {g.name: float(g.score or 0) for nb in sub.notebooks for g in nb.grades}}
+                    "score": float(sub.score or 0),
+                    "max_score": float(sub.max_score or 0),
+                    "items": {g.name: float(g.score or 0) for nb in sub.notebooks for g in nb.grades},
+                }
     except Exception as exc:  # a gradebook an attack broke is itself a finding
         phase.gradebook_error = f"{type(exc).__name__}: {exc}"
 
 
 def _scan_leaks(phase: Phase, all_canaries: dict[str, str]) -> None:
     source = nbformat.read(phase.assignments / TASK / NOTEBOOK, as_version=4)
-    trusted_lines = {line for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id") in TEST_ITEMS
-                     for line in c.source.splitlines()}
+    trusted_lines = {
+        line
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") in TEST_ITEMS
+        for line in c.source.splitlines()
+    }
     for candidate in phase.candidates:
         folder = phase.course / "autograded" / candidate
         skip = {f"{phase.name}/peer"} if candidate == PEER else set()
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) if folder.is_dir() else []:
+        for path in (
+            sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) if folder.is_dir() else []
+        ):
             for label in _canary_hits(path, all_canaries, trusted_lines, skip):
                 phase.leaks.append(f"{candidate}: canary {label} in {path.relative_to(phase.course)}")
             try:
@@ -541,7 +604,7 @@ def _scan_leaks(phase: Phase, all_canaries: dict[str, str]) -> None:
                 phase.leaks.append(f"canary {label} in the grading command's {stream}")
 
 
-def _observe(phase: Phase, module: "Module", before: dict[str, dict[str, str]]) -> None:
+def _observe(phase: Phase, module: Module, before: dict[str, dict[str, str]]) -> None:
     time.sleep(6)  # longer than the 5 s a left-behind process waits before it acts
     survivors = _redteam_processes()
     phase.survivors = [f"pid {pid}: {what}" for pid, what in sorted(survivors.items()) if pid not in module.preexisting]
@@ -564,8 +627,11 @@ def _observe(phase: Phase, module: "Module", before: dict[str, dict[str, str]]) 
             except OSError:
                 pass
 
-    for label, root in (("submitted", phase.course / "submitted"), ("release", phase.course / "release"),
-                        ("assignments", phase.assignments)):
+    for label, root in (
+        ("submitted", phase.course / "submitted"),
+        ("release", phase.course / "release"),
+        ("assignments", phase.assignments),
+    ):
         phase.changes += [f"{label}: {c}" for c in _digest_changes(before[label], _tree_digest(root))]
     phase.connections = [e for e in module.listener.events if e["phase"] == phase.name]
     _read_results(phase)
@@ -586,10 +652,12 @@ class Module:
 
     def marker_roots(self) -> list[tuple[list[Path], int | None, list[Path]]]:
         basetemp = self.tmp.parent
-        return [([self.tmp], None, []),
-                ([Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")], 2, [basetemp]),
-                ([Path.home()], 1, []),
-                ([REPO], None, [REPO / ".git"])]
+        return [
+            ([self.tmp], None, []),
+            ([Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")], 2, [basetemp]),
+            ([Path.home()], 1, []),
+            ([REPO], None, [REPO / ".git"]),
+        ]
 
     def find_all_markers(self) -> set[str]:
         found = set()
@@ -603,8 +671,10 @@ class Module:
 
 def _new_phase(name: str, root: Path, candidates: list[str], module: Module) -> Phase:
     phase = Phase(name, root, candidates)
-    phase.canaries = {"hidden": f"rt-canary-hidden-{name}-{secrets.token_hex(12)}",
-                      "peer": f"rt-canary-peer-{name}-{secrets.token_hex(12)}"}
+    phase.canaries = {
+        "hidden": f"rt-canary-hidden-{name}-{secrets.token_hex(12)}",
+        "peer": f"rt-canary-peer-{name}-{secrets.token_hex(12)}",
+    }
     module.canaries.update({f"{name}/{k}": v for k, v in phase.canaries.items()})
     return phase
 
@@ -615,8 +685,13 @@ def redteam(tmp_path_factory) -> Module:
     saved_path = os.environ.get("PATH", "")
     os.environ["PATH"] = f"{BIN}{os.pathsep}{saved_path}"  # nbgrader's gradebook code shells out to alembic
     tmp = tmp_path_factory.mktemp("redteam")
-    module = Module(tmp=tmp, listener=Listener(), preexisting=set(_redteam_processes()), git_before=_git_status(),
-                    seen_markers=set())
+    module = Module(
+        tmp=tmp,
+        listener=Listener(),
+        preexisting=set(_redteam_processes()),
+        git_before=_git_status(),
+        seen_markers=set(),
+    )
     module.seen_markers = module.find_all_markers()
     module.findings = tmp / "redteam-findings.json"
     cases = sorted(EXPECTATIONS)
@@ -634,17 +709,28 @@ def redteam(tmp_path_factory) -> Module:
             _prepare_assignments(phase)
             _build(phase)
             _stage(phase, cases)
-            before = {"submitted": _tree_digest(phase.course / "submitted"),
-                      "release": _tree_digest(phase.course / "release"),
-                      "assignments": _tree_digest(phase.assignments)}
+            before = {
+                "submitted": _tree_digest(phase.course / "submitted"),
+                "release": _tree_digest(phase.course / "release"),
+                "assignments": _tree_digest(phase.assignments),
+            }
             module.listener.phase = name
             _grade(phase)
             _observe(phase, module, before)
             module.listener.phase = f"after {name}"
             module.phases[name] = phase
-        module.findings.write_text(json.dumps(
-            {"alone": alone.summary(), **{n: p.summary() for n, p in module.phases.items()},
-             "canaries": module.canaries, "listener": module.listener.events}, indent=1, default=str))
+        module.findings.write_text(
+            json.dumps(
+                {
+                    "alone": alone.summary(),
+                    **{n: p.summary() for n, p in module.phases.items()},
+                    "canaries": module.canaries,
+                    "listener": module.listener.events,
+                },
+                indent=1,
+                default=str,
+            )
+        )
         yield module
     finally:
         module.listener.close()
@@ -663,6 +749,7 @@ def redteam(tmp_path_factory) -> Module:
 
 # --------------------------------------------------------------------------------------------
 # the suite itself
+
 
 def test_the_suite_covers_every_threat_class_several_ways():
     """Does every class of the threat model have several red-team submissions, each with a complete expectation?"""
@@ -699,15 +786,18 @@ def test_red_team_notebooks_are_clean_release_shaped_submissions():
         ids = [c.get("id") for c in nb.cells]
         assert all(ids) and len(set(ids)) == len(ids), f"{path.name}: cell ids must be present and unique"
         if path.stem != "fake-passing-outputs":
-            assert all(not c.get("outputs") and c.get("execution_count") is None
-                       for c in nb.cells if c.cell_type == "code"), f"{path.name}: commit it without outputs"
+            assert all(
+                not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code"
+            ), f"{path.name}: commit it without outputs"
         solution = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "standardize"]
-        assert len(solution) == 1 and solution[0].metadata == metadata[solution[0].id], \
+        assert len(solution) == 1 and solution[0].metadata == metadata[solution[0].id], (
             f"{path.name}: the solution cell must keep the source notebook's metadata"
+        )
 
 
 # --------------------------------------------------------------------------------------------
 # the invariants, per grading path
+
 
 @pytest.mark.parametrize("path", PATHS)
 def test_grading_finishes_and_records_every_submission(redteam, path):
@@ -715,7 +805,9 @@ def test_grading_finishes_and_records_every_submission(redteam, path):
     phase = redteam.phases[path]
     assert not phase.timed_out, f"{path}: grading still ran after {GRADING_TIMEOUT_S} s {redteam.where()}"
     if path == "mlassess":
-        assert phase.returncode == 0, f"mlassess grade exited {phase.returncode}:\n{phase.stderr[-3000:]}\n{redteam.where()}"
+        assert phase.returncode == 0, (
+            f"mlassess grade exited {phase.returncode}:\n{phase.stderr[-3000:]}\n{redteam.where()}"
+        )
         missing = [c for c in phase.candidates if c not in phase.grades]
         assert not missing, f"no row in grades.csv for {missing} {redteam.where()}"
         assert phase.items_csv, f"mlassess grade wrote no items.csv {redteam.where()}"
@@ -723,11 +815,15 @@ def test_grading_finishes_and_records_every_submission(redteam, path):
         assert not incomplete, f"items.csv lacks rows (one per item) for {incomplete} {redteam.where()}"
     else:
         # plain nbgrader exits 1 when any notebook failed to convert; that is its contract, not a crash
-        assert phase.returncode in (0, 1), \
+        assert phase.returncode in (0, 1), (
             f"nbgrader autograde exited {phase.returncode}:\n{phase.stderr[-3000:]}\n{redteam.where()}"
+        )
         assert not phase.gradebook_error, f"the gradebook cannot be read: {phase.gradebook_error} {redteam.where()}"
-        visible = [c for c in phase.candidates
-                   if any(p.suffix == ".ipynb" for p in (phase.course / "submitted" / c / TASK).iterdir())]
+        visible = [
+            c
+            for c in phase.candidates
+            if any(p.suffix == ".ipynb" for p in (phase.course / "submitted" / c / TASK).iterdir())
+        ]
         missing = [c for c in visible if c not in phase.gradebook]
         assert not missing, f"no gradebook submission for {missing} {redteam.where()}"
 
@@ -744,7 +840,9 @@ def test_no_attack_earns_points_it_did_not_earn(redteam, path, threat):
         if name in phase.grades:
             earned["grades.csv"] = float(phase.grades[name]["score"])
             if float(phase.grades[name]["max_score"]) != MAX_SCORE:
-                cheats.append(f"{name}: grades.csv max_score {phase.grades[name]['max_score']} instead of {MAX_SCORE:g}")
+                cheats.append(
+                    f"{name}: grades.csv max_score {phase.grades[name]['max_score']} instead of {MAX_SCORE:g}"
+                )
         if name in phase.gradebook:
             earned["gradebook"] = phase.gradebook[name]["score"]
             if phase.gradebook[name]["max_score"] != MAX_SCORE:
@@ -752,8 +850,9 @@ def test_no_attack_earns_points_it_did_not_earn(redteam, path, threat):
         for where, points in earned.items():
             if points > allowed + 1e-9:
                 items = phase.items.get(name) or phase.gradebook.get(name, {}).get("items")
-                cheats.append(f"{name} ({EXPECTATIONS[name]['tries']}) earned {points:g} > {allowed} in {where}; "
-                              f"items: {items}")
+                cheats.append(
+                    f"{name} ({EXPECTATIONS[name]['tries']}) earned {points:g} > {allowed} in {where}; items: {items}"
+                )
     assert not cheats, f"{path}, {threat}:\n  " + "\n  ".join(cheats) + f"\n{redteam.where()}"
 
 
@@ -771,11 +870,14 @@ def test_honest_candidates_score_as_if_graded_alone(redteam, path):
             differences.append(f"{candidate}: gradebook items {got} instead of {expected}")
         if path == "mlassess":
             if phase.grades.get(candidate) != alone.grades.get(candidate):
-                differences.append(f"{candidate}: grades.csv row {phase.grades.get(candidate)} "
-                                   f"instead of {alone.grades.get(candidate)}")
+                differences.append(
+                    f"{candidate}: grades.csv row {phase.grades.get(candidate)} "
+                    f"instead of {alone.grades.get(candidate)}"
+                )
             if phase.items.get(candidate) != alone.items.get(candidate):
-                differences.append(f"{candidate}: items.csv rows {phase.items.get(candidate)} "
-                                   f"instead of {alone.items.get(candidate)}")
+                differences.append(
+                    f"{candidate}: items.csv rows {phase.items.get(candidate)} instead of {alone.items.get(candidate)}"
+                )
     assert not differences, f"{path}:\n  " + "\n  ".join(differences) + f"\n{redteam.where()}"
 
 
@@ -790,7 +892,9 @@ def test_every_affected_item_records_an_expected_reason(redteam):
             if row is None:
                 wrong.append(f"{name}/{item}: no row")
             elif row["reason"] not in allowed:
-                wrong.append(f"{name}/{item}: reason {row['reason']!r} (score {row['score']}), expected one of {allowed}")
+                wrong.append(
+                    f"{name}/{item}: reason {row['reason']!r} (score {row['score']}), expected one of {allowed}"
+                )
     assert not wrong, "\n  ".join(["reasons:", *wrong]) + f"\n{redteam.where()}"
 
 
@@ -799,8 +903,12 @@ def test_nothing_hidden_leaks(redteam, path):
     """Can candidate code read hidden tests or another candidate's files and get them into the graded output,
     the reports or the grader's logs?"""
     phase = redteam.phases[path]
-    network = [f"listener received canary {label} over {e['proto']}" for e in phase.connections
-               for label, canary in redteam.canaries.items() if canary in e["data"]]
+    network = [
+        f"listener received canary {label} over {e['proto']}"
+        for e in phase.connections
+        for label, canary in redteam.canaries.items()
+        if canary in e["data"]
+    ]
     assert not phase.leaks and not network, f"{path}:\n  " + "\n  ".join(phase.leaks + network) + f"\n{redteam.where()}"
 
 
@@ -825,16 +933,18 @@ def test_no_connection_reaches_the_loopback_listener(redteam, path):
     """Can candidate code open a connection or send a datagram to a service on the grader's loopback?"""
     phase = redteam.phases[path]
     seen = [f"{e['proto']} from {e['peer']}: {e['data'][:120]!r}" for e in phase.connections]
-    assert not seen, f"{path}: {len(seen)} connection(s) reached 127.0.0.1:{PORT}:\n  " + "\n  ".join(seen) + \
-        f"\n{redteam.where()}"
+    assert not seen, (
+        f"{path}: {len(seen)} connection(s) reached 127.0.0.1:{PORT}:\n  " + "\n  ".join(seen) + f"\n{redteam.where()}"
+    )
 
 
 @pytest.mark.parametrize("path", PATHS)
 def test_no_attack_process_outlives_grading(redteam, path):
     """Is every process an attack started gone once grading ends?"""
     phase = redteam.phases[path]
-    assert not phase.survivors, f"{path}: still running 6 s after grading:\n  " + "\n  ".join(phase.survivors) + \
-        f"\n{redteam.where()}"
+    assert not phase.survivors, (
+        f"{path}: still running 6 s after grading:\n  " + "\n  ".join(phase.survivors) + f"\n{redteam.where()}"
+    )
 
 
 ECHO = "REDTEAM-ECHO"  # what attacks print or raise with the inputs a test gave them
@@ -849,10 +959,16 @@ def test_nothing_candidate_code_says_during_tests_reaches_its_graded_notebook_or
     found = []
     for kind in ("autograded", "feedback"):
         for file in sorted((phase.course / kind).rglob("*")) if (phase.course / kind).is_dir() else []:
-            if file.is_file() and not file.is_symlink() and file.suffix in (".ipynb", ".html") \
-                    and ECHO in file.read_text(errors="replace"):
+            if (
+                file.is_file()
+                and not file.is_symlink()
+                and file.suffix in (".ipynb", ".html")
+                and ECHO in file.read_text(errors="replace")
+            ):
                 found.append(str(file.relative_to(phase.course)))
-    assert not found, f"{path}: candidate output from inside tests in:\n  " + "\n  ".join(found) + f"\n{redteam.where()}"
+    assert not found, (
+        f"{path}: candidate output from inside tests in:\n  " + "\n  ".join(found) + f"\n{redteam.where()}"
+    )
 
 
 def _formgrader_page(autograded: Path) -> str:
@@ -866,8 +982,18 @@ def _formgrader_page(autograded: Path) -> str:
     config = kit_config(autograded.parents[3], REPO / "assignments", GradingOptions())
     config.HTMLExporter.template_name = "formgrade"
     config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
-    resources = {"assignment_id": TASK, "notebook_id": TASK, "submission_id": "x", "index": 0, "total": 1,
-                 "base_url": "", "student": "x", "last_name": None, "first_name": None, "notebook_path": "x"}
+    resources = {
+        "assignment_id": TASK,
+        "notebook_id": TASK,
+        "submission_id": "x",
+        "index": 0,
+        "total": 1,
+        "base_url": "",
+        "student": "x",
+        "last_name": None,
+        "first_name": None,
+        "notebook_path": "x",
+    }
     html, _ = HTMLExporter(config=config).from_filename(str(autograded), resources=resources)
     return html
 

@@ -1,4 +1,5 @@
 """The reports people read: cohort report, candidate profiles and feedback, as a browser shows them."""
+
 import csv
 import subprocess
 
@@ -6,7 +7,7 @@ import pytest
 
 from autograde.assessment.results import Graded, ItemScore
 from autograde.reports.html import item_statistics
-from conftest import CHROMIUM, FIXTURE_TASKS, render_in_chromium, run_tool
+from helpers import CHROMIUM, FIXTURE_TASKS, render_in_chromium, run_tool
 
 
 @pytest.fixture(scope="module")
@@ -23,15 +24,32 @@ def _render(page, tmp_path):
     """Headless Chromium's DOM and screenshot of a local page; its stderr for errors."""
     dom = render_in_chromium(page, tmp_path / "profile")
     shot = tmp_path / "page.png"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]
-    subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri()],
-                   capture_output=True, timeout=120)
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    subprocess.run(
+        [CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+    )
     return dom, shot
 
 
-@pytest.mark.parametrize("page", ["report.html", "feedback/reference/profile.html",
-                                  "feedback/mistake-scaler-fitted-on-all-data/standardize-features/standardize-features.html"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "report.html",
+        "feedback/reference/profile.html",
+        "feedback/mistake-scaler-fitted-on-all-data/standardize-features/standardize-features.html",
+    ],
+)
 def test_reports_render_in_a_real_browser(graded_course, tmp_path, page):
     """Do the cohort report, a profile and a feedback page render in headless Chromium, charts included?"""
     assert CHROMIUM, "Debian's chromium is needed (apt-get install chromium; .ci/run installs it)"
@@ -46,10 +64,20 @@ def test_reports_render_in_a_real_browser(graded_course, tmp_path, page):
 
 def test_feedback_leaves_hidden_tests_out(graded_course):
     """Does a candidate's feedback show the tests they saw but not the hidden ones the autograded copy ran?"""
-    feedback = (graded_course / "feedback" / "mistake-scaler-fitted-on-all-data" / "standardize-features"
-                / "standardize-features.html").read_text()
-    graded = (graded_course / "autograded" / "mistake-scaler-fitted-on-all-data" / "standardize-features"
-              / "standardize-features.ipynb").read_text()
+    feedback = (
+        graded_course
+        / "feedback"
+        / "mistake-scaler-fitted-on-all-data"
+        / "standardize-features"
+        / "standardize-features.html"
+    ).read_text()
+    graded = (
+        graded_course
+        / "autograded"
+        / "mistake-scaler-fitted-on-all-data"
+        / "standardize-features"
+        / "standardize-features.ipynb"
+    ).read_text()
     hidden_line = "test = rng.normal(10, 5, (30, 2))"
     assert hidden_line in graded and hidden_line not in feedback
     assert "the scaled training set must keep its shape" in feedback, "the visible tests stay in the feedback"

@@ -3,6 +3,7 @@
 Each probe is a submission whose answer cell is correct but also pokes at the
 sandbox and prints what it saw; one cohort is graded through `mlassess grade`
 and each test reads the probe's output from the graded notebook."""
+
 import json
 import shutil
 import socket
@@ -13,10 +14,10 @@ import nbformat
 import pytest
 import yaml
 
-from conftest import FIXTURE_TASK, FIXTURE_TASKS, run_tool
+from helpers import FIXTURE_TASK, FIXTURE_TASKS, run_tool
 
 TASK = FIXTURE_TASK.name
-CORRECT = (FIXTURE_TASK / "fixtures" / "correct-alternative-sklearn.ipynb")
+CORRECT = FIXTURE_TASK / "fixtures" / "correct-alternative-sklearn.ipynb"
 
 PROBES = {
     "network": """
@@ -96,8 +97,13 @@ def cohort(tmp_path_factory):
     shutil.copytree(FIXTURE_TASKS, assignments)
     meta_path = assignments / TASK / "task.yaml"
     meta = yaml.safe_load(meta_path.read_text())
-    meta["limits"] = {"cell_timeout_s": 8, "notebook_timeout_s": 40, "memory_mb": 1024, "processes": 64,
-                      "file_size_mb": 50}
+    meta["limits"] = {
+        "cell_timeout_s": 8,
+        "notebook_timeout_s": 40,
+        "memory_mb": 1024,
+        "processes": 64,
+        "file_size_mb": 50,
+    }
     meta_path.write_text(yaml.safe_dump(meta))
     course = root / "course"
     secret_file = root / "course" / "submitted" / "honest" / TASK / "notes.txt"
@@ -114,14 +120,19 @@ def cohort(tmp_path_factory):
                 connections.append(listener.accept())
             except OSError:
                 pass
+
     stop = threading.Event()
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
 
     values = {
         "PORT": listener.getsockname()[1],
-        "SECRETS": [str(course / "gradebook.db"), str(assignments / TASK / f"{TASK}.ipynb"), str(secret_file),
-                    str(FIXTURE_TASK / f"{TASK}.ipynb")],
+        "SECRETS": [
+            str(course / "gradebook.db"),
+            str(assignments / TASK / f"{TASK}.ipynb"),
+            str(secret_file),
+            str(FIXTURE_TASK / f"{TASK}.ipynb"),
+        ],
         "MARKER": str(root / "survivor-was-here"),
     }
     assert run_tool("mlassess", "build", "--course", str(course), "--assignments", str(assignments)).returncode == 0
@@ -129,8 +140,9 @@ def cohort(tmp_path_factory):
     for name, probe in {**PROBES, "honest": ""}.items():
         folder = course / "submitted" / name / TASK
         shutil.copytree(release, folder)
-        nbformat.write(_submission(probe, values) if probe else nbformat.read(CORRECT, as_version=4),
-                       folder / f"{TASK}.ipynb")
+        nbformat.write(
+            _submission(probe, values) if probe else nbformat.read(CORRECT, as_version=4), folder / f"{TASK}.ipynb"
+        )
     secret_file.write_text("another candidate's notes")
 
     started = time.monotonic()
@@ -148,7 +160,7 @@ def _probe(cohort, name: str) -> dict:
     nb = nbformat.read(cohort["course"] / "autograded" / name / TASK / f"{TASK}.ipynb", as_version=4)
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     line = next(x for x in text.splitlines() if x.startswith("PROBE "))
-    return json.loads(line[len("PROBE "):])
+    return json.loads(line[len("PROBE ") :])
 
 
 def _items(cohort, name: str) -> dict[str, tuple[str, str]]:
@@ -158,8 +170,12 @@ def _items(cohort, name: str) -> dict[str, tuple[str, str]]:
         return {r["item"]: (r["score"], r["reason"]) for r in csv.DictReader(f) if r["candidate"] == name}
 
 
-ALL_PASS = {"test_load_values": ("1", ""), "test_standardize_shapes": ("1", ""), "test_uses_train_statistics": ("2", ""),
-            "explain_fit_on_train": ("0", "")}
+ALL_PASS = {
+    "test_load_values": ("1", ""),
+    "test_standardize_shapes": ("1", ""),
+    "test_uses_train_statistics": ("2", ""),
+    "explain_fit_on_train": ("0", ""),
+}
 
 
 def test_candidate_code_reaches_no_network_not_even_the_hosts_loopback(cohort):
@@ -170,15 +186,17 @@ def test_candidate_code_reaches_no_network_not_even_the_hosts_loopback(cohort):
 
 
 def test_hidden_material_is_invisible_and_the_system_read_only(cohort):
-    """Can candidate code read the gradebook, the source notebook or another candidate's work, or write outside its copy?"""
+    """Can candidate code read the gradebook, the source notebook or another candidate's work, or write
+    outside its copy?"""
     seen = _probe(cohort, "files")
     for path in cohort["values"]["SECRETS"]:
         assert seen[path] != "read", f"candidate code read {path}"
     assert seen["write /usr/mlassess-probe"] != "written" and seen["write /etc/mlassess-probe"] != "written"
     assert seen["write mlassess-probe"] == "written", "its own scratch copy must stay writable"
     assert seen["env"] == [], "grading-revealing variables reached the candidate"
-    assert not (cohort["course"] / "autograded" / "files" / TASK / "mlassess-probe").exists(), \
+    assert not (cohort["course"] / "autograded" / "files" / TASK / "mlassess-probe").exists(), (
         "writes in the scratch copy must not land in the graded folder"
+    )
 
 
 def test_probing_costs_an_honest_answer_nothing(cohort):

@@ -1,13 +1,14 @@
 """Correct answers whose code writes warnings or logs to stderr."""
+
 import shutil
 
 import nbformat
 from nbgrader.converters import Autograde
 
+from autograde.assessment.task import Task
 from autograde.engine.course import Course
 from autograde.engine.grading import grade_submission
-from autograde.assessment.task import Task
-from conftest import FIXTURE_TASK, FIXTURE_TASKS
+from helpers import FIXTURE_TASK, FIXTURE_TASKS
 
 NOISY = FIXTURE_TASK / "fixtures" / "correct-with-stderr-warnings.ipynb"
 

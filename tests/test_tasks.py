@@ -1,10 +1,11 @@
 """Every product task under assignments/ proves its own grading through the real path."""
+
 import json
 
 import pytest
 
 from autograde.assessment.task import discover
-from conftest import REPO, run_tool
+from helpers import REPO, run_tool
 
 TASKS = [t.name for t in discover(REPO / "assignments")]
 

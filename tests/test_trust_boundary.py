@@ -1,6 +1,7 @@
 """The grading path's own promises under attack, each through a real `mlassess grade` of the fixture task:
 a test passes only when the trusted kernel says it ran to its end, and the grader's memory stays bounded
 whatever a candidate kernel publishes."""
+
 from __future__ import annotations
 
 import shutil
@@ -11,7 +12,7 @@ import time
 import nbformat
 import psutil
 
-from conftest import BIN, FIXTURE_TASK, run_tool
+from helpers import BIN, FIXTURE_TASK, run_tool
 
 TASK = FIXTURE_TASK.name
 NOTEBOOK = f"{TASK}.ipynb"
@@ -48,11 +49,17 @@ def _items(course) -> dict[tuple[str, str], tuple[float, str]]:
 def test_a_test_that_never_reports_its_end_scores_nothing(tasks_copy, tmp_path):
     """Does a test cell that outlives its time limit while ignoring the interrupt (so nbclient gives up
     without an error output) still score zero, with the reason `timeout`?"""
-    _set_test_source(tasks_copy, "test_load_values", "\n".join([
-        "import signal, time",
-        "signal.signal(signal.SIGINT, signal.SIG_IGN)  # the interrupt at the time limit changes nothing",
-        "time.sleep(25)",
-    ]))
+    _set_test_source(
+        tasks_copy,
+        "test_load_values",
+        "\n".join(
+            [
+                "import signal, time",
+                "signal.signal(signal.SIGINT, signal.SIG_IGN)  # the interrupt at the time limit changes nothing",
+                "time.sleep(25)",
+            ]
+        ),
+    )
     course = tmp_path / "course"
     assert run_tool("mlassess", "build", "--course", str(course), "--assignments", str(tasks_copy)).returncode == 0
     _submit(course, tasks_copy, "honest")
@@ -65,7 +72,7 @@ def test_a_test_that_never_reports_its_end_scores_nothing(tasks_copy, tmp_path):
     assert items[("honest", "test_uses_train_statistics")] == (2.0, "")
 
 
-FLOOD = '''
+FLOOD = """
 import numpy as np
 import pandas as pd
 from IPython.display import publish_display_data
@@ -82,7 +89,7 @@ def standardize(train, test):
         publish_display_data({"text/plain": BLOCK})
     mean, scale = train.mean(axis=0), train.std(axis=0)
     return (train - mean) / scale, (test - mean) / scale
-'''
+"""
 
 
 def _grader_processes(root: psutil.Process) -> list[psutil.Process]:
@@ -104,9 +111,12 @@ def test_grader_memory_stays_bounded_when_a_candidate_floods_its_output(tasks_co
     course = tmp_path / "course"
     assert run_tool("mlassess", "build", "--course", str(course), "--assignments", str(tasks_copy)).returncode == 0
     _submit(course, tasks_copy, "flood", FLOOD)
-    command = subprocess.Popen([str(BIN / "mlassess"), "grade", "--course", str(course), "--assignments",
-                                str(tasks_copy), "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+    command = subprocess.Popen(
+        [str(BIN / "mlassess"), "grade", "--course", str(course), "--assignments", str(tasks_copy), "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     peak, done = {"rss": 0}, threading.Event()
 
     def sample():

@@ -1,10 +1,11 @@
 """`mlassess validate`: every task proves its own grading."""
+
 import json
 
 import nbformat
 import yaml
 
-from conftest import FIXTURE_TASK, FIXTURE_TASKS, run_tool
+from helpers import FIXTURE_TASK, FIXTURE_TASKS, run_tool
 
 TASK = FIXTURE_TASK.name
 CONTRACT_FIELDS = {"name", "reference_score", "max_score", "blank_score", "runtime_s", "leaks"}
@@ -26,7 +27,7 @@ def test_fixture_task_passes_its_bar_with_the_contract_fields():
     """Does validate --json print the contract's fields and exit 0 for a sound task?"""
     result, task = _validate(FIXTURE_TASKS)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert CONTRACT_FIELDS <= task.keys()
+    assert task.keys() >= CONTRACT_FIELDS
     assert task["name"] == TASK
     assert task["reference_score"] == task["max_score"] == 4
     assert task["blank_score"] == 0 and task["leaks"] == []
@@ -36,8 +37,10 @@ def test_fixture_task_passes_its_bar_with_the_contract_fields():
 
 def test_a_hidden_test_the_reference_fails_breaks_the_bar(tasks_copy):
     """Does validate exit non-zero and say so when the reference solution misses an item?"""
+
     def wrong_expectation(cells):
         cells["test_uses_train_statistics"].source += "\nassert np.allclose(test_scaled, 0), 'impossible'"
+
     _edit_source(tasks_copy, wrong_expectation)
     result, task = _validate(tasks_copy)
     assert result.returncode == 1
@@ -47,8 +50,10 @@ def test_a_hidden_test_the_reference_fails_breaks_the_bar(tasks_copy):
 
 def test_a_solution_left_in_the_release_is_a_leak(tasks_copy):
     """Does validate catch solution text that a mistyped marker lets into the release?"""
+
     def mistyped_marker(cells):
         cells["standardize"].source = cells["standardize"].source.replace("BEGIN SOLUTION", "BEGIN SOLUTON", 1)
+
     _edit_source(tasks_copy, mistyped_marker)
     result, task = _validate(tasks_copy)
     assert result.returncode == 1
@@ -89,11 +94,15 @@ def test_a_test_reading_labels_that_an_earlier_test_gave_to_candidate_code_break
     def labels_then_candidate_code(cells):
         for grade_id in ("test_standardize_shapes", "test_uses_train_statistics"):
             cells[grade_id].source = 'open("hidden/values_labels.csv").read()\n' + cells[grade_id].source
+
     _edit_source(tasks_copy, labels_then_candidate_code)
     result, task = _validate(tasks_copy)
     assert result.returncode == 1
     assert [p for p in task["problems"] if "reads hidden labels" in p] == [
-        p for p in task["problems"] if "'test_uses_train_statistics' reads hidden labels after 'test_standardize_shapes'" in p]
+        p
+        for p in task["problems"]
+        if "'test_uses_train_statistics' reads hidden labels after 'test_standardize_shapes'" in p
+    ]
     assert any("reads hidden labels" in p for p in task["problems"])
 
     meta_path = tasks_copy / TASK / "task.yaml"

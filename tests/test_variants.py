@@ -1,4 +1,5 @@
 """Per-candidate data: each candidate's own release, and hidden files only the trusted side sees."""
+
 import hashlib
 import json
 import shutil
@@ -6,7 +7,7 @@ import shutil
 import nbformat
 import yaml
 
-from conftest import FIXTURE_TASK, run_tool
+from helpers import FIXTURE_TASK, run_tool
 
 TASK = FIXTURE_TASK.name
 
@@ -27,7 +28,8 @@ assert len(labels) > 50 and set(labels.columns) >= {"customer_id"}, "the trusted
 
 
 def test_each_candidate_gets_own_data_and_only_the_trusted_side_sees_the_holdout(tasks_copy, tmp_path):
-    """Does a cohort build give each candidate their own data, with holdout labels readable by tests but not by candidates?"""
+    """Does a cohort build give each candidate their own data, with holdout labels readable by tests but
+    not by candidates?"""
     task_dir = tasks_copy / TASK
     meta = yaml.safe_load((task_dir / "task.yaml").read_text())
     meta["datasets"] = ["churn"]
@@ -40,8 +42,17 @@ def test_each_candidate_gets_own_data_and_only_the_trusted_side_sees_the_holdout
     course = tmp_path / "course"
     ids = tmp_path / "candidates.txt"
     ids.write_text("alice\nbob\n")
-    built = run_tool("mlassess", "build", "--course", str(course), "--assignments", str(tasks_copy),
-                     "--candidates", str(ids), env={"MLASSESS_COHORT_SECRET": "spring-cohort"})
+    built = run_tool(
+        "mlassess",
+        "build",
+        "--course",
+        str(course),
+        "--assignments",
+        str(tasks_copy),
+        "--candidates",
+        str(ids),
+        env={"MLASSESS_COHORT_SECRET": "spring-cohort"},
+    )
     assert built.returncode == 0, built.stderr
 
     variants = {c: course / "variants" / c / TASK for c in ("alice", "bob")}

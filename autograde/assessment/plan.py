@@ -14,6 +14,7 @@ reads, and whether the release is an assessment or practice for upskilling.
 
 A mistake in the file is a PlanError that names the file and the key.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -82,7 +83,7 @@ class Plan:
         return next(name for name, lowest in self.bands if score >= lowest - 1e-9)
 
     @classmethod
-    def load(cls, path: Path, assignments: Path) -> "Plan":
+    def load(cls, path: Path, assignments: Path) -> Plan:
         path = Path(path)
         where = str(path)
         if not path.is_file():
@@ -112,11 +113,22 @@ class Plan:
             for planned in tasks:
                 bare = [i.grade_id for i in planned.task.items if len(i.hints) < 2]
                 if bare:
-                    raise PlanError(f"{where}: tasks: {planned.task.name} has no hints for {', '.join(bare)}; "
-                                    "a practice plan with hints needs two or more tiers per item (task.yaml)")
-        return cls(path=path.resolve(), name=name.strip(), summary=str(raw.get("summary") or "").strip(), tasks=tasks,
-                   weights=weights, bands=_bands(raw.get("bands"), where), mode=mode, hints=practice["hints"],
-                   reference_solution=practice["reference_solution"], show_hidden_tests=feedback["show_hidden_tests"])
+                    raise PlanError(
+                        f"{where}: tasks: {planned.task.name} has no hints for {', '.join(bare)}; "
+                        "a practice plan with hints needs two or more tiers per item (task.yaml)"
+                    )
+        return cls(
+            path=path.resolve(),
+            name=name.strip(),
+            summary=str(raw.get("summary") or "").strip(),
+            tasks=tasks,
+            weights=weights,
+            bands=_bands(raw.get("bands"), where),
+            mode=mode,
+            hints=practice["hints"],
+            reference_solution=practice["reference_solution"],
+            show_hidden_tests=feedback["show_hidden_tests"],
+        )
 
 
 def _tasks(entries, assignments: Path, where: str) -> list[PlannedTask]:
@@ -134,22 +146,27 @@ def _tasks(entries, assignments: Path, where: str) -> list[PlannedTask]:
             raise PlanError(f"{where}: tasks[{n}]: expected {{task: NAME, minutes: N}}, got {entry!r}")
         name = entry.get("task")
         if name not in known:
-            raise PlanError(f"{where}: tasks[{n}]: no task named '{name}' under {assignments} "
-                            f"(tasks: {', '.join(known) or 'none'})")
+            raise PlanError(
+                f"{where}: tasks[{n}]: no task named '{name}' under {assignments} (tasks: {', '.join(known) or 'none'})"
+            )
         if name in seen:
             raise PlanError(f"{where}: tasks[{n}]: '{name}' is listed twice")
         seen.add(name)
         minutes = entry.get("minutes", known[name].time_budget_minutes)
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 5 <= minutes <= 480:
-            raise PlanError(f"{where}: tasks[{n}] ({name}): minutes must be a whole number from 5 to 480, got {minutes!r}")
+            raise PlanError(
+                f"{where}: tasks[{n}] ({name}): minutes must be a whole number from 5 to 480, got {minutes!r}"
+            )
         planned.append(PlannedTask(known[name], minutes))
     return planned
 
 
 def _weights(raw, tasks: list[PlannedTask], where: str) -> dict[str, float]:
     if not isinstance(raw, dict) or not raw:
-        raise PlanError(f"{where}: skills: give each skill the role owns a weight, e.g. {{modeling: 3, mlops: 1}}; "
-                        f"skills: {', '.join(SKILLS)}")
+        raise PlanError(
+            f"{where}: skills: give each skill the role owns a weight, e.g. {{modeling: 3, mlops: 1}}; "
+            f"skills: {', '.join(SKILLS)}"
+        )
     for skill, weight in raw.items():
         if skill not in SKILLS:
             raise PlanError(f"{where}: skills.{skill}: unknown skill; skills are {', '.join(SKILLS)}")
@@ -158,8 +175,10 @@ def _weights(raw, tasks: list[PlannedTask], where: str) -> dict[str, float]:
     graded = {i.skill for p in tasks for i in p.task.items if i.automatic}
     for skill, weight in raw.items():
         if weight > 0 and skill not in graded:
-            raise PlanError(f"{where}: skills.{skill}: weighted {weight:g}, but no automatic item of the plan's tasks "
-                            f"grades {skill}; add a task that does or set its weight to 0")
+            raise PlanError(
+                f"{where}: skills.{skill}: weighted {weight:g}, but no automatic item of the plan's tasks "
+                f"grades {skill}; add a task that does or set its weight to 0"
+            )
     total = sum(raw.values())
     if total <= 0:
         raise PlanError(f"{where}: skills: at least one weight must be above 0")
@@ -168,15 +187,21 @@ def _weights(raw, tasks: list[PlannedTask], where: str) -> dict[str, float]:
 
 def _bands(raw, where: str) -> list[tuple[str, float]]:
     if not isinstance(raw, dict) or not raw:
-        raise PlanError(f"{where}: bands: name score bands from highest to lowest, e.g. {{strong: 75, meets: 55, below: 0}}")
+        raise PlanError(
+            f"{where}: bands: name score bands from highest to lowest, e.g. {{strong: 75, meets: 55, below: 0}}"
+        )
     bands = list(raw.items())
     for band, lowest in bands:
         if not isinstance(lowest, (int, float)) or isinstance(lowest, bool) or not 0 <= lowest <= 100:
-            raise PlanError(f"{where}: bands.{band}: the lowest role score must be a number from 0 to 100, got {lowest!r}")
+            raise PlanError(
+                f"{where}: bands.{band}: the lowest role score must be a number from 0 to 100, got {lowest!r}"
+            )
     for (upper, high), (lower, low) in zip(bands, bands[1:]):
         if low >= high:
-            raise PlanError(f"{where}: bands: list them from highest to lowest ('{lower}' starts at {low:g}, "
-                            f"not below '{upper}' at {high:g})")
+            raise PlanError(
+                f"{where}: bands: list them from highest to lowest ('{lower}' starts at {low:g}, "
+                f"not below '{upper}' at {high:g})"
+            )
     if bands[-1][1] != 0:
         raise PlanError(f"{where}: bands.{bands[-1][0]}: the lowest band must start at 0, so every score has a band")
     return [(str(band), float(lowest)) for band, lowest in bands]

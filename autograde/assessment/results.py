@@ -2,6 +2,7 @@
 
 Plain data: workers return it as a record (picklable, JSON-able), the result store keeps
 it, and every report is written from it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

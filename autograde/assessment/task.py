@@ -1,6 +1,7 @@
 """A task as its author wrote it: `assignments/<name>/` with one nbgrader source
 notebook, `task.yaml` (skills per graded item, budgets, fixture expectations)
 and `fixtures/` (submissions the kit grades to prove the task's own grading)."""
+
 from __future__ import annotations
 
 import re
@@ -75,7 +76,7 @@ class Task:
         return sorted({item.skill for item in self.items if item.skill})
 
     @classmethod
-    def load(cls, folder: Path) -> "Task":
+    def load(cls, folder: Path) -> Task:
         folder = Path(folder).resolve()
         meta_path = folder / TASK_FILE
         if not meta_path.is_file():
@@ -158,13 +159,17 @@ def _item(cell, tags: dict, problems: list[str]) -> Item:
         problems.append(f"item '{grade_id}' needs a dimension tag, one of {', '.join(DIMENSIONS)} (task.yaml items)")
     hints = tag.get("hints") or []
     if not isinstance(hints, list) or len(hints) < 2 or not all(isinstance(h, str) and h.strip() for h in hints):
-        problems.append(f"item '{grade_id}' needs hints for practice releases: two or more tiers, most general "
-                        "first (task.yaml items.<id>.hints)")
+        problems.append(
+            f"item '{grade_id}' needs hints for practice releases: two or more tiers, most general "
+            "first (task.yaml items.<id>.hints)"
+        )
         hints = []
     explain = tag.get("explain")
     if not isinstance(explain, str) or not explain.strip():
-        problems.append(f"item '{grade_id}' needs an explanation of what it checks and why it matters, shown in "
-                        "practice feedback when the item is lost (task.yaml items.<id>.explain)")
+        problems.append(
+            f"item '{grade_id}' needs an explanation of what it checks and why it matters, shown in "
+            "practice feedback when the item is lost (task.yaml items.<id>.explain)"
+        )
         explain = ""
     return Item(
         grade_id=grade_id,
@@ -190,21 +195,28 @@ def _standard_problems(meta: dict, cells, items: list[Item]) -> list[str]:
         problems.append("task.yaml time_budget_minutes: say how long a competent engineer needs (45-90 minutes)")
     runtime = meta.get("runtime_budget_s")
     if not isinstance(runtime, (int, float)) or isinstance(runtime, bool) or not 0 < runtime <= 60:
-        problems.append("task.yaml runtime_budget_s: the reference must grade within at most 60 s on 2 CPU cores; "
-                        "declare the budget (a number from 1 to 60)")
+        problems.append(
+            "task.yaml runtime_budget_s: the reference must grade within at most 60 s on 2 CPU cores; "
+            "declare the budget (a number from 1 to 60)"
+        )
     manual = [i for i in items if not i.automatic]
     if not 1 <= len(manual) <= 3:
-        problems.append(f"the notebook has {len(manual)} manually graded written answers; a task has one to three "
-                        "(production judgement, with a rubric in the source)")
+        problems.append(
+            f"the notebook has {len(manual)} manually graded written answers; a task has one to three "
+            "(production judgement, with a rubric in the source)"
+        )
     if items and all(not i.automatic for i in items):
         problems.append("the notebook has no autograded test cells")
     if not any("BEGIN HIDDEN TESTS" in c.source for c in cells if c.cell_type == "code"):
-        problems.append("no hidden tests: test cells need a ### BEGIN HIDDEN TESTS region checking inputs the "
-                        "candidate never sees")
+        problems.append(
+            "no hidden tests: test cells need a ### BEGIN HIDDEN TESTS region checking inputs the candidate never sees"
+        )
     for item in items:
         if GENERIC_ID.match(item.grade_id):
-            problems.append(f"grade_id '{item.grade_id}' says nothing: name the idea it checks "
-                            "(test_split_has_no_leakage, not test_3)")
+            problems.append(
+                f"grade_id '{item.grade_id}' says nothing: name the idea it checks "
+                "(test_split_has_no_leakage, not test_3)"
+            )
     return problems
 
 
@@ -239,6 +251,7 @@ def select(assignments: Path, names: list[str] | None = None) -> list[Task]:
     by_name = {t.name: t for t in tasks}
     unknown = [n for n in names if n not in by_name]
     if unknown:
-        raise TaskError(f"no task named {', '.join(unknown)} under {assignments} "
-                        f"(tasks: {', '.join(by_name) or 'none'})")
+        raise TaskError(
+            f"no task named {', '.join(unknown)} under {assignments} (tasks: {', '.join(by_name) or 'none'})"
+        )
     return [by_name[n] for n in names]

@@ -1,5 +1,6 @@
 """The bundled sample cohort: every task's reference solution, blank release and
 fixtures, submitted as candidates named after them."""
+
 from __future__ import annotations
 
 import shutil

@@ -2,6 +2,7 @@
 with a small working example (a solution, a visible and a hidden test, a written
 answer) and TODO wherever only the author can decide. `mlassess validate TASK`
 then lists what is still missing until the task meets the standard."""
+
 from __future__ import annotations
 
 import re
@@ -45,13 +46,13 @@ def clip_to_range(values, low, high):
     ### END SOLUTION
 '''
 
-VISIBLE_TEST = '''\
+VISIBLE_TEST = """\
 out = clip_to_range([-5, 0.5, 5], 0, 1)
 assert np.shape(out) == (3,), f"expected one value per input, got shape {np.shape(out)}"
 assert np.asarray(out).dtype == np.float64, "expected floats"
-'''
+"""
 
-HIDDEN_TEST = '''\
+HIDDEN_TEST = """\
 out = clip_to_range([-5, 0.5, 5], 0, 1)
 assert np.allclose(out, [0, 0.5, 1]), "values outside the range must move to its nearest end"
 ### BEGIN HIDDEN TESTS
@@ -62,9 +63,11 @@ inside = (values >= -1.5) & (values <= 2.0)
 assert out.min() >= -1.5 and out.max() <= 2.0, "some values are still outside the range"
 assert np.allclose(out[inside], values[inside]), "values inside the range must not change"
 ### END HIDDEN TESTS
-'''
+"""
 
-QUESTION = "**Written answer.** TODO: one production-judgement question (what would you monitor, when would you roll back...)."
+QUESTION = (
+    "**Written answer.** TODO: one production-judgement question (what would you monitor, when would you roll back...)."
+)
 
 ANSWER = """\
 ### BEGIN SOLUTION
@@ -126,13 +129,19 @@ def _cell(cell, grade_id: str, *, grade: bool = False, solution: bool = False, p
 def new_task(assignments: Path, name: str) -> Path:
     """Create assignments/<name>/ and return it; refuse a bad name or an existing folder."""
     if not NAME.match(name):
-        raise ScaffoldError(f"task name {name!r}: use lower-case letters, digits and dashes, "
-                            "numbered like the others (e.g. 06-feature-store)")
+        raise ScaffoldError(
+            f"task name {name!r}: use lower-case letters, digits and dashes, "
+            "numbered like the others (e.g. 06-feature-store)"
+        )
     folder = Path(assignments) / name
     if folder.exists():
         raise ScaffoldError(f"{folder} already exists; pick another name")
-    nb = new_notebook(metadata={"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                               "name": "python3"}, "language_info": {"name": "python"}})
+    nb = new_notebook(
+        metadata={
+            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        }
+    )
     nb.cells = [
         _cell(new_markdown_cell(BRIEF), "brief"),
         _cell(new_code_cell(SOLUTION), "clip_to_range", solution=True),

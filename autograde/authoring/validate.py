@@ -1,6 +1,7 @@
 """Proves a task grades itself correctly: its reference solution, blank release
 and fixtures go through the same nbgrader path as candidates' work, in a
 scratch course, and each must score what the task says it scores."""
+
 from __future__ import annotations
 
 import shutil
@@ -78,12 +79,14 @@ def validate_task(task: Task, workers: int = 1, options: GradingOptions | None =
         if reference.status != "graded" or reference.failed_items():
             report.problems.append(
                 f"reference solution scores {reference.auto_score:g}/{task.auto_max:g}"
-                f" (fails {', '.join(sorted(reference.failed_items())) or reference.reason})")
+                f" (fails {', '.join(sorted(reference.failed_items())) or reference.reason})"
+            )
         if reference.runtime_s > task.runtime_budget_s:
             report.problems.append(f"reference takes {reference.runtime_s:.1f} s, budget {task.runtime_budget_s:g} s")
 
-        report.problems.extend(hidden_label_problems(task, course.autograded_dir("reference", task.name)
-                                                     / task.notebook.name))
+        report.problems.extend(
+            hidden_label_problems(task, course.autograded_dir("reference", task.name) / task.notebook.name)
+        )
 
         blank = graded["blank"]
         report.blank_score = blank.auto_score
@@ -103,7 +106,8 @@ def validate_task(task: Task, workers: int = 1, options: GradingOptions | None =
                 report.problems.append(
                     f"fixture {fixture.name} should fail [{', '.join(outcome.expected_fails)}]"
                     f" but fails [{', '.join(outcome.actual_fails)}]"
-                    + (f" ({result.status}: {result.reason})" if result.status != "graded" else ""))
+                    + (f" ({result.status}: {result.reason})" if result.status != "graded" else "")
+                )
     return report
 
 
@@ -123,10 +127,12 @@ def hidden_label_problems(task: Task, graded_reference: Path) -> list[str]:
             giver = giver or (grade_id if use == "gave" else None)
             continue
         if giver:
-            problems.append(f"item '{grade_id}' reads hidden labels after '{giver}' sent data to candidate code "
-                            "with labels read: a candidate could replay them. Score predictions before labels are "
-                            "given (and read labels only after the predictions are taken), use rows whose labels "
-                            "were never given, or declare an item that only gives labels `gives_hidden_labels: true`")
+            problems.append(
+                f"item '{grade_id}' reads hidden labels after '{giver}' sent data to candidate code "
+                "with labels read: a candidate could replay them. Score predictions before labels are "
+                "given (and read labels only after the predictions are taken), use rows whose labels "
+                "were never given, or declare an item that only gives labels `gives_hidden_labels: true`"
+            )
         giver = giver or (grade_id if use == "gave" else None)
     return problems
 

@@ -20,10 +20,10 @@ documents every number used here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,12 @@ LIST_PRICE_PER_SEAT = {"basic": 15.0, "pro": 45.0, "enterprise": 80.0}
 MEDIAN_SEATS = {"basic": 1.5, "pro": 8.0, "enterprise": 60.0}
 FREE_MAIL_DOMAINS = ("gmail.com", "outlook.com", "yahoo.com", "icloud.com", "proton.me")
 CANCELLATION_REASONS = (
-    "too_expensive", "low_usage", "switched_competitor", "support_issues", "company_closed", "other",
+    "too_expensive",
+    "low_usage",
+    "switched_competitor",
+    "support_issues",
+    "company_closed",
+    "other",
 )
 CANCELLATION_REASON_MIX = (0.25, 0.25, 0.20, 0.15, 0.10, 0.05)
 
@@ -56,13 +61,30 @@ EXTRACT_DATE = date(2025, 10, 1)
 LABEL_HORIZON_DAYS = 90
 
 RAW_COLUMNS = (
-    "customer_id", "snapshot_date", "signup_date", "plan", "region", "acquisition_channel",
-    "company_domain", "seats", "tenure_months", "monthly_charges", "usage_minutes",
-    "support_tickets", "last_login_date", "cancellation_reason", "churned_next_90d",
+    "customer_id",
+    "snapshot_date",
+    "signup_date",
+    "plan",
+    "region",
+    "acquisition_channel",
+    "company_domain",
+    "seats",
+    "tenure_months",
+    "monthly_charges",
+    "usage_minutes",
+    "support_tickets",
+    "last_login_date",
+    "cancellation_reason",
+    "churned_next_90d",
 )
 LABEL = "churned_next_90d"
 HAZARD_FEATURES = (
-    "usage_minutes", "support_tickets", "days_since_login", "tenure_months", "seats", "monthly_charges",
+    "usage_minutes",
+    "support_tickets",
+    "days_since_login",
+    "tenure_months",
+    "seats",
+    "monthly_charges",
 )
 
 
@@ -89,14 +111,16 @@ class ChurnParams:
 
 CENTRAL_PARAMS = ChurnParams(
     intercept=-2.95,
-    coefficients=MappingProxyType({
-        "usage_minutes": -0.9,
-        "support_tickets": 0.3,
-        "days_since_login": 0.25,
-        "tenure_months": -0.45,
-        "seats": -0.15,
-        "monthly_charges": 0.8,
-    }),
+    coefficients=MappingProxyType(
+        {
+            "usage_minutes": -0.9,
+            "support_tickets": 0.3,
+            "days_since_login": 0.25,
+            "tenure_months": -0.45,
+            "seats": -0.15,
+            "monthly_charges": 0.8,
+        }
+    ),
     plan_effects=MappingProxyType({"basic": 0.35, "pro": 0.0, "enterprise": -0.5}),
     channel_effects=MappingProxyType(
         {"organic": 0.0, "paid_search": 0.35, "referral": -0.25, "partner": -0.15, "sales_outbound": -0.1}
@@ -139,8 +163,9 @@ def draw_params(rng: np.random.Generator) -> ChurnParams:
 # ---------------------------------------------------------------- the feature model
 
 
-def _draw_customers(rng: np.random.Generator, n: int, params: ChurnParams, plan_tilt: float = 0.0,
-                    paid_search_tilt: float = 0.0) -> dict[str, np.ndarray]:
+def _draw_customers(
+    rng: np.random.Generator, n: int, params: ChurnParams, plan_tilt: float = 0.0, paid_search_tilt: float = 0.0
+) -> dict[str, np.ndarray]:
     """Static attributes of n customers. Tilts raise the log-odds of basic / paid_search."""
     plan_logits = np.log(params.plan_mix) + plan_tilt * np.array([1.0, 0.0, 0.0])
     plan = rng.choice(3, size=n, p=_softmax(plan_logits))
@@ -151,14 +176,22 @@ def _draw_customers(rng: np.random.Generator, n: int, params: ChurnParams, plan_
         channel[rows] = rng.choice(5, size=rows.size, p=_softmax(logits))
     median_seats = np.array([MEDIAN_SEATS[p] for p in PLANS])[plan]
     seats = np.maximum(1, np.round(median_seats * np.exp(0.6 * rng.standard_normal(n)))).astype(np.int64)
-    discount = np.where(plan == 2, rng.uniform(0.05, 0.30, n),
-                        np.where((plan == 1) & (rng.random(n) < 0.3), rng.uniform(0.0, 0.10, n), 0.0))
+    discount = np.where(
+        plan == 2,
+        rng.uniform(0.05, 0.30, n),
+        np.where((plan == 1) & (rng.random(n) < 0.3), rng.uniform(0.0, 0.10, n), 0.0),
+    )
     region = rng.choice(len(REGIONS), size=n, p=REGION_MIX)
     return {"plan": plan, "channel": channel, "seats": seats, "discount": discount, "region": region}
 
 
-def _observe(rng: np.random.Generator, customers: Mapping[str, np.ndarray], engagement: np.ndarray,
-             price_index: np.ndarray | float, shift: Mapping[str, float]) -> dict[str, np.ndarray]:
+def _observe(
+    rng: np.random.Generator,
+    customers: Mapping[str, np.ndarray],
+    engagement: np.ndarray,
+    price_index: np.ndarray | float,
+    shift: Mapping[str, float],
+) -> dict[str, np.ndarray]:
     """Observed monthly behaviour, driven by the latent engagement (mean 0, sd 1).
 
     `engagement` has shape (customers,) or (customers, months); customer attributes
@@ -171,8 +204,12 @@ def _observe(rng: np.random.Generator, customers: Mapping[str, np.ndarray], enga
     shape = np.shape(engagement)
     seats_b = seats.reshape(seats.shape + (1,) * (len(shape) - 1))
     plan_b = plan.reshape(seats_b.shape)
-    log_usage = (np.log(seats_b * MINUTES_PER_SEAT) + 0.7 * engagement + 0.35 * rng.standard_normal(shape)
-                 + shift.get("usage_minutes", 0.0))
+    log_usage = (
+        np.log(seats_b * MINUTES_PER_SEAT)
+        + 0.7 * engagement
+        + 0.35 * rng.standard_normal(shape)
+        + shift.get("usage_minutes", 0.0)
+    )
     usage = np.round(np.exp(log_usage)).astype(np.int64)
     login_scale = np.exp(1.0 - 0.8 * engagement + shift.get("days_since_login", 0.0))
     days_since_login = np.minimum(np.floor(rng.exponential(1.0, shape) * login_scale), 120).astype(np.int64)
@@ -182,14 +219,26 @@ def _observe(rng: np.random.Generator, customers: Mapping[str, np.ndarray], enga
     discount = customers["discount"].reshape(seats_b.shape)
     charges = seats_b * list_price * (1 - discount) * price_index * np.exp(shift.get("monthly_charges", 0.0))
     charges = np.broadcast_to(np.round(charges, 2), shape)
-    return {"usage_minutes": usage, "days_since_login": days_since_login,
-            "support_tickets": tickets, "monthly_charges": charges}
+    return {
+        "usage_minutes": usage,
+        "days_since_login": days_since_login,
+        "support_tickets": tickets,
+        "monthly_charges": charges,
+    }
 
 
-def hazard_logit(params: ChurnParams, plan: np.ndarray, channel: np.ndarray, seats: np.ndarray,
-                 tenure_months: np.ndarray, monthly_charges: np.ndarray, usage_minutes: np.ndarray,
-                 support_tickets: np.ndarray, days_since_login: np.ndarray,
-                 coefficient_shift: Mapping[str, float] | None = None) -> np.ndarray:
+def hazard_logit(
+    params: ChurnParams,
+    plan: np.ndarray,
+    channel: np.ndarray,
+    seats: np.ndarray,
+    tenure_months: np.ndarray,
+    monthly_charges: np.ndarray,
+    usage_minutes: np.ndarray,
+    support_tickets: np.ndarray,
+    days_since_login: np.ndarray,
+    coefficient_shift: Mapping[str, float] | None = None,
+) -> np.ndarray:
     """Logit of the monthly cancellation probability: the documented latent model.
 
     plan and channel are integer codes into PLANS and CHANNELS. `coefficient_shift`
@@ -202,7 +251,9 @@ def hazard_logit(params: ChurnParams, plan: np.ndarray, channel: np.ndarray, sea
     channel_effect = np.array([params.channel_effects[c] for c in CHANNELS])[channel]
     list_price = np.array([LIST_PRICE_PER_SEAT[p] for p in PLANS])[plan]
     return (
-        params.intercept + plan_effect + channel_effect
+        params.intercept
+        + plan_effect
+        + channel_effect
         + coef["usage_minutes"] * np.log(np.maximum(usage_minutes, 1) / seats / MINUTES_PER_SEAT)
         + coef["support_tickets"] * support_tickets
         + coef["days_since_login"] * days_since_login / 7.0
@@ -230,13 +281,70 @@ def _price_index(when: np.ndarray | date) -> np.ndarray | float:
 
 def _company_domains(rng: np.random.Generator, n: int) -> np.ndarray:
     """Invented company domains (so nothing maps to a real company)."""
-    stems = ("acme", "nova", "blue", "pine", "quant", "atlas", "vertex", "lumen", "orbit", "cedar", "polar",
-             "rapid", "silver", "bright", "north", "delta", "ember", "harbor", "iron", "jade", "kite", "maple",
-             "onyx", "prism", "river", "summit", "terra", "umber", "vivid", "zen")
-    trades = ("labs", "logistics", "health", "foods", "capital", "systems", "media", "retail", "energy",
-              "legal", "studio", "robotics", "travel", "fintech", "analytics", "clinic", "freight", "games",
-              "software", "works", "bio", "motors", "homes", "apparel", "learning", "cloud", "partners",
-              "insurance", "data", "farms")
+    stems = (
+        "acme",
+        "nova",
+        "blue",
+        "pine",
+        "quant",
+        "atlas",
+        "vertex",
+        "lumen",
+        "orbit",
+        "cedar",
+        "polar",
+        "rapid",
+        "silver",
+        "bright",
+        "north",
+        "delta",
+        "ember",
+        "harbor",
+        "iron",
+        "jade",
+        "kite",
+        "maple",
+        "onyx",
+        "prism",
+        "river",
+        "summit",
+        "terra",
+        "umber",
+        "vivid",
+        "zen",
+    )
+    trades = (
+        "labs",
+        "logistics",
+        "health",
+        "foods",
+        "capital",
+        "systems",
+        "media",
+        "retail",
+        "energy",
+        "legal",
+        "studio",
+        "robotics",
+        "travel",
+        "fintech",
+        "analytics",
+        "clinic",
+        "freight",
+        "games",
+        "software",
+        "works",
+        "bio",
+        "motors",
+        "homes",
+        "apparel",
+        "learning",
+        "cloud",
+        "partners",
+        "insurance",
+        "data",
+        "farms",
+    )
     tlds = (".com", ".io", ".co", ".de", ".co.uk", ".fr", ".com.br", ".in")
     picks = rng.choice(len(stems) * len(trades) * len(tlds), size=n, replace=False)
     stem, rest = np.divmod(picks, len(trades) * len(tlds))
@@ -277,26 +385,36 @@ def simulate_panel(rng: np.random.Generator, params: ChurnParams, n_customers: i
     engagement = np.empty((pool, n_months))
     engagement[:, 0] = innovations[:, 0]
     for m in range(1, n_months):
-        engagement[:, m] = (ENGAGEMENT_AUTOCORRELATION * engagement[:, m - 1]
-                            + np.sqrt(1 - ENGAGEMENT_AUTOCORRELATION**2) * innovations[:, m])
+        engagement[:, m] = (
+            ENGAGEMENT_AUTOCORRELATION * engagement[:, m - 1]
+            + np.sqrt(1 - ENGAGEMENT_AUTOCORRELATION**2) * innovations[:, m]
+        )
     observed = _observe(rng, customers, engagement, _price_index(month_starts)[None, :], {})
     days_since_signup = (month_starts[None, :] - signup_date[:, None]).astype(np.int64)
     observed["days_since_login"] = np.clip(observed["days_since_login"], 0, np.maximum(days_since_signup, 0))
     tenure = months[None, :] - signup_month[:, None]
     logit = hazard_logit(
-        params, customers["plan"][:, None], customers["channel"][:, None], customers["seats"][:, None],
-        np.maximum(tenure, 0), observed["monthly_charges"], observed["usage_minutes"],
-        observed["support_tickets"], observed["days_since_login"],
+        params,
+        customers["plan"][:, None],
+        customers["channel"][:, None],
+        customers["seats"][:, None],
+        np.maximum(tenure, 0),
+        observed["monthly_charges"],
+        observed["usage_minutes"],
+        observed["support_tickets"],
+        observed["days_since_login"],
     )
     cancels = (rng.random((pool, n_months)) < _sigmoid(logit)) & (tenure > 0)
     cancel_month = np.where(cancels.any(axis=1), cancels.argmax(axis=1), n_months)
     cancel_offset = 1 + np.floor(rng.random(pool) * 27).astype("timedelta64[D]")
-    cancel_date = np.where(cancel_month < n_months,
-                           _month_start(np.minimum(cancel_month, n_months - 1)) + cancel_offset,
-                           np.datetime64("NaT"))
+    cancel_date = np.where(
+        cancel_month < n_months,
+        _month_start(np.minimum(cancel_month, n_months - 1)) + cancel_offset,
+        np.datetime64("NaT"),
+    )
 
-    snapshot_months = months[first_snap:last_snap + 1]
-    active = (tenure[:, first_snap:last_snap + 1] > 0) & (snapshot_months[None, :] <= cancel_month[:, None])
+    snapshot_months = months[first_snap : last_snap + 1]
+    active = (tenure[:, first_snap : last_snap + 1] > 0) & (snapshot_months[None, :] <= cancel_month[:, None])
     eligible = np.flatnonzero(active.any(axis=1))
     if eligible.size < n_customers:
         raise RuntimeError(f"simulator produced only {eligible.size} active customers, needed {n_customers}")
@@ -314,33 +432,40 @@ def simulate_panel(rng: np.random.Generator, params: ChurnParams, n_customers: i
     domains = _company_domains(rng, 500)
     domain_weights = 1.0 / np.arange(1, domains.size + 1) ** 0.5
     free_mail = (customers["plan"] == 0) & (rng.random(pool) < 0.7)
-    domain = np.where(free_mail, rng.choice(np.array(FREE_MAIL_DOMAINS), size=pool),
-                      rng.choice(domains, size=pool, p=domain_weights / domain_weights.sum()))
-    reason = np.where(cancel_month < n_months,
-                      rng.choice(np.array(CANCELLATION_REASONS), size=pool, p=CANCELLATION_REASON_MIX), None)
+    domain = np.where(
+        free_mail,
+        rng.choice(np.array(FREE_MAIL_DOMAINS), size=pool),
+        rng.choice(domains, size=pool, p=domain_weights / domain_weights.sum()),
+    )
+    reason = np.where(
+        cancel_month < n_months, rng.choice(np.array(CANCELLATION_REASONS), size=pool, p=CANCELLATION_REASON_MIX), None
+    )
 
-    return pd.DataFrame({
-        "customer_id": np.array([f"C-{k:06d}" for k in customer_numbers])[row_customer],
-        "snapshot_date": snapshot_date,
-        "signup_date": signup_date[idx],
-        "plan": np.array(PLANS)[customers["plan"][idx]],
-        "region": np.array(REGIONS)[customers["region"][idx]],
-        "acquisition_channel": np.array(CHANNELS)[customers["channel"][idx]],
-        "company_domain": domain[idx],
-        "seats": customers["seats"][idx],
-        "tenure_months": tenure[idx, month],
-        "monthly_charges": observed["monthly_charges"][idx, month],
-        "usage_minutes": observed["usage_minutes"][idx, month],
-        "support_tickets": observed["support_tickets"][idx, month],
-        "days_since_login": observed["days_since_login"][idx, month],
-        "cancel_date": cancel_date[idx],
-        "cancellation_reason": reason[idx],
-        LABEL: label,
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": np.array([f"C-{k:06d}" for k in customer_numbers])[row_customer],
+            "snapshot_date": snapshot_date,
+            "signup_date": signup_date[idx],
+            "plan": np.array(PLANS)[customers["plan"][idx]],
+            "region": np.array(REGIONS)[customers["region"][idx]],
+            "acquisition_channel": np.array(CHANNELS)[customers["channel"][idx]],
+            "company_domain": domain[idx],
+            "seats": customers["seats"][idx],
+            "tenure_months": tenure[idx, month],
+            "monthly_charges": observed["monthly_charges"][idx, month],
+            "usage_minutes": observed["usage_minutes"][idx, month],
+            "support_tickets": observed["support_tickets"][idx, month],
+            "days_since_login": observed["days_since_login"][idx, month],
+            "cancel_date": cancel_date[idx],
+            "cancellation_reason": reason[idx],
+            LABEL: label,
+        }
+    )
 
 
-def split_customers(panel: pd.DataFrame, rng: np.random.Generator,
-                    holdout_share: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_customers(
+    panel: pd.DataFrame, rng: np.random.Generator, holdout_share: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split by customer, never by row: a customer's snapshots stay on one side."""
     ids = panel["customer_id"].unique()
     holdout_ids = rng.choice(ids, size=round(holdout_share * ids.size), replace=False)
@@ -401,28 +526,31 @@ def _messy_features(clean: pd.DataFrame, rng: np.random.Generator, params: Churn
     channel[rng.random(n) < np.where(before_crm_migration, 0.35, 0.01)] = None
     money = np.array(_format_money(charges, rng.random(n) < 0.25), dtype=object)
     money[rng.random(n) < 0.01] = None
-    usage = np.array(_format_usage(clean["usage_minutes"].to_numpy(), rng.choice(3, size=n, p=(0.7, 0.15, 0.15))),
-                     dtype=object)
+    usage = np.array(
+        _format_usage(clean["usage_minutes"].to_numpy(), rng.choice(3, size=n, p=(0.7, 0.15, 0.15))), dtype=object
+    )
     usage_missing_rate = np.where(true_label == 1, params.usage_missing_if_churning, params.usage_missing_otherwise)
     usage[rng.random(n) < usage_missing_rate] = None
     last_login = snapshot - clean["days_since_login"].to_numpy().astype("timedelta64[D]")
     login_style = rng.choice(3, size=n, p=(0.94, 0.04, 0.02))
 
-    return pd.DataFrame({
-        "customer_id": clean["customer_id"].to_numpy(),
-        "snapshot_date": _iso(snapshot),
-        "signup_date": _iso(signup),
-        "plan": clean["plan"].to_numpy(),
-        "region": region,
-        "acquisition_channel": channel,
-        "company_domain": clean["company_domain"].to_numpy(),
-        "seats": seats,
-        "tenure_months": tenure,
-        "monthly_charges": money,
-        "usage_minutes": usage,
-        "support_tickets": clean["support_tickets"].to_numpy(),
-        "last_login_date": _format_dates(last_login, login_style),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": clean["customer_id"].to_numpy(),
+            "snapshot_date": _iso(snapshot),
+            "signup_date": _iso(signup),
+            "plan": clean["plan"].to_numpy(),
+            "region": region,
+            "acquisition_channel": channel,
+            "company_domain": clean["company_domain"].to_numpy(),
+            "seats": seats,
+            "tenure_months": tenure,
+            "monthly_charges": money,
+            "usage_minutes": usage,
+            "support_tickets": clean["support_tickets"].to_numpy(),
+            "last_login_date": _format_dates(last_login, login_style),
+        }
+    )
 
 
 def make_raw(clean: pd.DataFrame, rng: np.random.Generator, params: ChurnParams) -> pd.DataFrame:
@@ -453,18 +581,25 @@ def make_scoring_features(clean: pd.DataFrame, rng: np.random.Generator, params:
 
 def scoring_labels(clean: pd.DataFrame) -> pd.DataFrame:
     """The true labels of scoring rows (no noise), keyed by customer and snapshot date."""
-    return pd.DataFrame({
-        "customer_id": clean["customer_id"].to_numpy(),
-        "snapshot_date": _iso(clean["snapshot_date"].to_numpy()),
-        LABEL: clean[LABEL].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": clean["customer_id"].to_numpy(),
+            "snapshot_date": _iso(clean["snapshot_date"].to_numpy()),
+            LABEL: clean[LABEL].to_numpy(),
+        }
+    )
 
 
 # ---------------------------------------------------------------- independent snapshots
 
 
-def sample_snapshots(rng: np.random.Generator, n: int, params: ChurnParams, when: date,
-                     covariate_shift: Mapping[str, float] | None = None) -> pd.DataFrame:
+def sample_snapshots(
+    rng: np.random.Generator,
+    n: int,
+    params: ChurnParams,
+    when: date,
+    covariate_shift: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
     """n independent customer snapshots on `when`, clean and typed, without labels.
 
     Same feature model as the panel, with engagement at its stationary N(0, 1) and
@@ -474,34 +609,41 @@ def sample_snapshots(rng: np.random.Generator, n: int, params: ChurnParams, when
     (features drawn from them follow).
     """
     shift = dict(covariate_shift or {})
-    customers = _draw_customers(rng, n, params, plan_tilt=shift.pop("plan", 0.0),
-                                paid_search_tilt=shift.pop("acquisition_channel", 0.0))
+    customers = _draw_customers(
+        rng, n, params, plan_tilt=shift.pop("plan", 0.0), paid_search_tilt=shift.pop("acquisition_channel", 0.0)
+    )
     product_age_months = (when.year - FIRST_MONTH.year) * 12 + when.month - FIRST_MONTH.month
     tenure = np.minimum(1 + np.floor(rng.exponential(18.0, n)).astype(np.int64), product_age_months)
     observed = _observe(rng, customers, rng.standard_normal(n), _price_index(when), shift)
-    return pd.DataFrame({
-        "plan": np.array(PLANS)[customers["plan"]],
-        "region": np.array(REGIONS)[customers["region"]],
-        "acquisition_channel": np.array(CHANNELS)[customers["channel"]],
-        "seats": customers["seats"],
-        "tenure_months": tenure,
-        "monthly_charges": observed["monthly_charges"],
-        "usage_minutes": observed["usage_minutes"],
-        "support_tickets": observed["support_tickets"],
-        "days_since_login": observed["days_since_login"],
-    })
+    return pd.DataFrame(
+        {
+            "plan": np.array(PLANS)[customers["plan"]],
+            "region": np.array(REGIONS)[customers["region"]],
+            "acquisition_channel": np.array(CHANNELS)[customers["channel"]],
+            "seats": customers["seats"],
+            "tenure_months": tenure,
+            "monthly_charges": observed["monthly_charges"],
+            "usage_minutes": observed["usage_minutes"],
+            "support_tickets": observed["support_tickets"],
+            "days_since_login": observed["days_since_login"],
+        }
+    )
 
 
-def churn_probability(snapshots: pd.DataFrame, params: ChurnParams,
-                      coefficient_shift: Mapping[str, float] | None = None) -> np.ndarray:
+def churn_probability(
+    snapshots: pd.DataFrame, params: ChurnParams, coefficient_shift: Mapping[str, float] | None = None
+) -> np.ndarray:
     """P(cancel within the next 3 months | snapshot), holding the snapshot's features fixed."""
     logit = hazard_logit(
         params,
         pd.Categorical(snapshots["plan"], categories=PLANS).codes.astype(np.int64),
         pd.Categorical(snapshots["acquisition_channel"], categories=CHANNELS).codes.astype(np.int64),
-        snapshots["seats"].to_numpy(), snapshots["tenure_months"].to_numpy(),
-        snapshots["monthly_charges"].to_numpy(), snapshots["usage_minutes"].to_numpy(),
-        snapshots["support_tickets"].to_numpy(), snapshots["days_since_login"].to_numpy(),
+        snapshots["seats"].to_numpy(),
+        snapshots["tenure_months"].to_numpy(),
+        snapshots["monthly_charges"].to_numpy(),
+        snapshots["usage_minutes"].to_numpy(),
+        snapshots["support_tickets"].to_numpy(),
+        snapshots["days_since_login"].to_numpy(),
         coefficient_shift,
     )
     return 1.0 - (1.0 - _sigmoid(logit)) ** 3

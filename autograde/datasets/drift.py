@@ -28,14 +28,29 @@ from autograde.datasets import churn
 
 KINDS = ("covariate", "prior", "concept")
 COVARIATE_FEATURES = (
-    "usage_minutes", "monthly_charges", "support_tickets", "days_since_login", "plan", "acquisition_channel",
+    "usage_minutes",
+    "monthly_charges",
+    "support_tickets",
+    "days_since_login",
+    "plan",
+    "acquisition_channel",
 )
 CONCEPT_FEATURES = churn.HAZARD_FEATURES
 WINDOW_DAYS = 7
 STREAM_START = date(2025, 7, 7)
 STREAM_COLUMNS = (
-    "timestamp", "window", "plan", "region", "acquisition_channel", "seats", "tenure_months",
-    "monthly_charges", "usage_minutes", "support_tickets", "days_since_login", churn.LABEL,
+    "timestamp",
+    "window",
+    "plan",
+    "region",
+    "acquisition_channel",
+    "seats",
+    "tenure_months",
+    "monthly_charges",
+    "usage_minutes",
+    "support_tickets",
+    "days_since_login",
+    churn.LABEL,
 )
 
 
@@ -82,16 +97,28 @@ class DriftEvent:
         return (day - self.start).days / (self.end - self.start).days
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "features": list(self.features), "start": self.start.isoformat(),
-                "end": self.end.isoformat(), "sudden": self.sudden, "magnitude": self.magnitude}
+        return {
+            "kind": self.kind,
+            "features": list(self.features),
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "sudden": self.sudden,
+            "magnitude": self.magnitude,
+        }
 
 
 def window_start(window: int, start: date = STREAM_START) -> date:
     return start + timedelta(days=WINDOW_DAYS * window)
 
 
-def make_stream(rng: np.random.Generator, params: churn.ChurnParams, events: list[DriftEvent],
-                n_windows: int = 26, rows_per_window: int = 300, start: date = STREAM_START) -> pd.DataFrame:
+def make_stream(
+    rng: np.random.Generator,
+    params: churn.ChurnParams,
+    events: list[DriftEvent],
+    n_windows: int = 26,
+    rows_per_window: int = 300,
+    start: date = STREAM_START,
+) -> pd.DataFrame:
     """Weekly windows of labelled snapshots, in timestamp order, with `events` applied."""
     windows = []
     for w in range(n_windows):
@@ -107,8 +134,9 @@ def make_stream(rng: np.random.Generator, params: churn.ChurnParams, events: lis
     return stream[list(STREAM_COLUMNS)]
 
 
-def _window(rng: np.random.Generator, params: churn.ChurnParams, events: list[DriftEvent], day: date,
-            n: int) -> pd.DataFrame:
+def _window(
+    rng: np.random.Generator, params: churn.ChurnParams, events: list[DriftEvent], day: date, n: int
+) -> pd.DataFrame:
     """n labelled snapshots drawn with every event at its weight on `day`."""
     covariate_shift: dict[str, float] = {}
     coefficient_shift: dict[str, float] = {}
@@ -138,8 +166,7 @@ def _window(rng: np.random.Generator, params: churn.ChurnParams, events: list[Dr
     return pd.concat(kept, ignore_index=True).iloc[:n].reset_index(drop=True)
 
 
-def draw_drift_scenario(rng: np.random.Generator, n_windows: int = 26,
-                        start: date = STREAM_START) -> list[DriftEvent]:
+def draw_drift_scenario(rng: np.random.Generator, n_windows: int = 26, start: date = STREAM_START) -> list[DriftEvent]:
     """A per-candidate scenario: one covariate shift (sudden or gradual over 4 weeks)
     starting in window 6-9, then from window 16-19 a sudden concept drift that turns
     the usage effect around (heavy users start leaving; P(x) and, nearly, P(y) stay).
@@ -147,23 +174,37 @@ def draw_drift_scenario(rng: np.random.Generator, n_windows: int = 26,
     if n_windows < 22:
         raise ValueError("the default scenario needs at least 22 windows")
     covariate_feature = str(rng.choice(["usage_minutes", "days_since_login", "support_tickets", "plan"]))
-    covariate_size = {"usage_minutes": (1.0, 1.4), "days_since_login": (1.0, 1.4),
-                      "support_tickets": (1.0, 1.4), "plan": (1.6, 2.2)}[covariate_feature]
+    covariate_size = {
+        "usage_minutes": (1.0, 1.4),
+        "days_since_login": (1.0, 1.4),
+        "support_tickets": (1.0, 1.4),
+        "plan": (1.6, 2.2),
+    }[covariate_feature]
     covariate_sign = -1.0 if covariate_feature == "usage_minutes" else 1.0
     covariate_start = int(rng.integers(6, 10))
     covariate_length = int(rng.choice([0, 4]))
     concept_start = int(rng.integers(16, 20))
     return [
-        DriftEvent("covariate", (covariate_feature,), window_start(covariate_start, start),
-                   window_start(covariate_start + covariate_length, start),
-                   round(covariate_sign * float(rng.uniform(*covariate_size)), 3)),
-        DriftEvent("concept", ("usage_minutes",), window_start(concept_start, start),
-                   window_start(concept_start, start), round(float(rng.uniform(1.5, 2.0)), 3)),
+        DriftEvent(
+            "covariate",
+            (covariate_feature,),
+            window_start(covariate_start, start),
+            window_start(covariate_start + covariate_length, start),
+            round(covariate_sign * float(rng.uniform(*covariate_size)), 3),
+        ),
+        DriftEvent(
+            "concept",
+            ("usage_minutes",),
+            window_start(concept_start, start),
+            window_start(concept_start, start),
+            round(float(rng.uniform(1.5, 2.0)), 3),
+        ),
     ]
 
 
 def ground_truth(events: list[DriftEvent], n_windows: int, start: date = STREAM_START) -> dict:
     """What the grader needs: the stream's layout and each event with its window numbers."""
+
     def window_of(day: date) -> int:
         return (day - start).days // WINDOW_DAYS
 
@@ -171,6 +212,5 @@ def ground_truth(events: list[DriftEvent], n_windows: int, start: date = STREAM_
         "stream_start": start.isoformat(),
         "window_days": WINDOW_DAYS,
         "n_windows": n_windows,
-        "events": [dict(e.to_dict(), start_window=window_of(e.start), end_window=window_of(e.end))
-                   for e in events],
+        "events": [dict(e.to_dict(), start_window=window_of(e.start), end_window=window_of(e.end)) for e in events],
     }

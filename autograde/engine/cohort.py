@@ -1,13 +1,14 @@
 """Grades every submission under `course/submitted/<candidate>/<task>/`: in parallel
 (a local pool of processes, or a Dask cluster), resuming where an interrupted run
 stopped, with one writer for the gradebook. One broken submission never stops the rest."""
+
 from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
-from typing import Callable
 
 from autograde.assessment.results import Graded, graded_from_record
 from autograde.assessment.task import Task
@@ -18,15 +19,26 @@ from autograde.engine.workers import warm_start
 from autograde.layout import CourseLayout
 
 
-def grade_cohort(course: Course, tasks: list[Task], workers: int = 1, scheduler: str | None = None,
-                 on_done: Callable[[Graded, bool], None] = lambda g, reused: None) -> list[Graded]:
+def grade_cohort(
+    course: Course,
+    tasks: list[Task],
+    workers: int = 1,
+    scheduler: str | None = None,
+    on_done: Callable[[Graded, bool], None] = lambda g, reused: None,
+) -> list[Graded]:
     """Every submission's result, sorted; `on_done(graded, reused)` as each one is settled."""
     with ResultStore(course) as store:
         return _grade_cohort(course, tasks, workers, scheduler, on_done, store)
 
 
-def _grade_cohort(course: Course, tasks: list[Task], workers: int, scheduler: str | None,
-                  on_done: Callable[[Graded, bool], None], store: ResultStore) -> list[Graded]:
+def _grade_cohort(
+    course: Course,
+    tasks: list[Task],
+    workers: int,
+    scheduler: str | None,
+    on_done: Callable[[Graded, bool], None],
+    store: ResultStore,
+) -> list[Graded]:
     by_name = {t.name: t for t in tasks}
     fingerprints = Fingerprints(course)
     results: list[Graded] = []
@@ -53,7 +65,9 @@ def _grade_cohort(course: Course, tasks: list[Task], workers: int, scheduler: st
         if workers > 1 and not scheduler:
             options = replace(options, kernel_threads=max(1, (os.cpu_count() or 1) // workers))
         layout = CourseLayout(course.root, course.gradebook)
-        jobs = [(layout, course.assignments, by_name[task_name], candidate, options) for candidate, task_name, _ in todo]
+        jobs = [
+            (layout, course.assignments, by_name[task_name], candidate, options) for candidate, task_name, _ in todo
+        ]
         prints = {(c, t): p for c, t, p in todo}
         for record in _run(jobs, workers, scheduler):
             graded = graded_from_record(record)
@@ -65,7 +79,8 @@ def _grade_cohort(course: Course, tasks: list[Task], workers: int, scheduler: st
 
 def _run(jobs: list[tuple], workers: int, scheduler: str | None):
     if scheduler:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
 
         with Client(scheduler) as client:
             futures = [client.submit(grade_in_isolation, *job, pure=False) for job in jobs]

@@ -1,5 +1,6 @@
 """A course as nbgrader works on it: the course layout, the task sources, and nbgrader's
 API configured the way `nbgrader_config.py` configures its command line."""
+
 from __future__ import annotations
 
 import contextlib
@@ -15,8 +16,9 @@ from autograde.options import GradingOptions
 
 
 class Course(CourseLayout):
-    def __init__(self, root: Path, assignments: Path, gradebook: Path | None = None,
-                 options: GradingOptions | None = None):
+    def __init__(
+        self, root: Path, assignments: Path, gradebook: Path | None = None, options: GradingOptions | None = None
+    ):
         """`gradebook`: where the gradebook lives when not at `root/gradebook.db`;
         `options`: how candidate code is run and what feedback shows (defaults: sandboxed, CPU)."""
         super().__init__(root, gradebook)

@@ -4,6 +4,7 @@ nbgrader builds a fresh HTML exporter for every submission, and each one parses
 and compiles the same Jinja templates again: a fifth of a second per submission,
 more than rendering itself. A grading worker lives for a whole cohort, so the
 compiled templates are kept for its lifetime."""
+
 from __future__ import annotations
 
 from jinja2 import BytecodeCache

@@ -1,5 +1,6 @@
 """Grades one submission through nbgrader's autograde and reads its scores back
 from the gradebook, item by item."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,14 @@ def grade_submission(course: Course, task: Task, candidate: str) -> Graded:
     submitted = course.submitted_dir(candidate, task.name) / task.notebook.name
     if not submitted.is_file() or submitted.is_symlink():
         why = "symlink" if submitted.is_symlink() else "no file"
-        return Graded(candidate, task.name, zero_scores(task, "missing"), "missing",
-                      f"{task.notebook.name}: {why} in the submission", 0.0)
+        return Graded(
+            candidate,
+            task.name,
+            zero_scores(task, "missing"),
+            "missing",
+            f"{task.notebook.name}: {why} in the submission",
+            0.0,
+        )
     started = time.perf_counter()
     result = course.run("autograde", task.name, candidate)
     runtime = time.perf_counter() - started
@@ -40,11 +47,23 @@ def grade_submission(course: Course, task: Task, candidate: str) -> Graded:
 def _failure(result: dict) -> tuple[str, str]:
     """nbgrader's failure, as the grader should read it: the exception, not its wrapper."""
     text = (result.get("error") or "") + "\n" + (result.get("log") or "")
-    errors = [line.strip() for line in text.splitlines()
-              if re.match(r"\s*[\w.]+(Error|Exception|Unavailable)\b.*:", line) and "NbGraderException" not in line]
+    errors = [
+        line.strip()
+        for line in text.splitlines()
+        if re.match(r"\s*[\w.]+(Error|Exception|Unavailable)\b.*:", line) and "NbGraderException" not in line
+    ]
     reason = errors[-1] if errors else "autograde failed"
-    unreadable = any(w in reason for w in ("NotJSONError", "JSONDecodeError", "ValidationError", "UnicodeDecodeError",
-                                           "nbformat", "Notebook does not appear to be JSON"))
+    unreadable = any(
+        w in reason
+        for w in (
+            "NotJSONError",
+            "JSONDecodeError",
+            "ValidationError",
+            "UnicodeDecodeError",
+            "nbformat",
+            "Notebook does not appear to be JSON",
+        )
+    )
     return ("ungradable" if unreadable else "error"), reason[:500]
 
 
@@ -87,8 +106,9 @@ def _read_scores(course: Course, task: Task, candidate: str) -> list[ItemScore]:
     return [ItemScore(i.grade_id, earned.get(i.grade_id, 0.0), i.points, i.automatic, i.skill) for i in task.items]
 
 
-def grade_in_isolation(course: CourseLayout, assignments: Path, task: Task, candidate: str,
-                       options: GradingOptions) -> dict:
+def grade_in_isolation(
+    course: CourseLayout, assignments: Path, task: Task, candidate: str, options: GradingOptions
+) -> dict:
     """Grade one submission in a private scratch course beside the real one, so that
     any number of these run at once (processes, Dask workers) while only the caller
     writes the real gradebook. Returns a plain record: picklable, JSON-able.
@@ -119,12 +139,16 @@ def _attempt(course: CourseLayout, assignments: Path, task: Task, candidate: str
         try:
             graded = grade_submission(private, task, candidate)
         except Exception as exc:  # contain it: the cohort goes on
-            graded = Graded(candidate, task.name, zero_scores(task, "error"), "error", f"{type(exc).__name__}: {exc}", 0.0)
+            graded = Graded(
+                candidate, task.name, zero_scores(task, "error"), "error", f"{type(exc).__name__}: {exc}", 0.0
+            )
         rows = _gradebook_rows(private, task.name, candidate) if graded.status == "graded" else {}
         if graded.status == "graded":
             private.run("generate_feedback", task.name, candidate)
-        for produced, final in ((private.autograded_dir(candidate, task.name), course.autograded_dir(candidate, task.name)),
-                                (private.feedback_dir(candidate, task.name), course.feedback_dir(candidate, task.name))):
+        for produced, final in (
+            (private.autograded_dir(candidate, task.name), course.autograded_dir(candidate, task.name)),
+            (private.feedback_dir(candidate, task.name), course.feedback_dir(candidate, task.name)),
+        ):
             shutil.rmtree(final, ignore_errors=True)
             if produced.is_dir():
                 final.parent.mkdir(parents=True, exist_ok=True)
@@ -143,6 +167,8 @@ def _gradebook_rows(course: Course, task: str, candidate: str) -> dict:
         submission = gb.find_submission(task, candidate)
         return {
             "timestamp": submission.timestamp.isoformat() if submission.timestamp else None,
-            "grades": [[nb.name, g.name, g.auto_score, g.needs_manual_grade] for nb in submission.notebooks for g in nb.grades],
+            "grades": [
+                [nb.name, g.name, g.auto_score, g.needs_manual_grade] for nb in submission.notebooks for g in nb.grades
+            ],
             "comments": [[nb.name, c.name, c.auto_comment] for nb in submission.notebooks for c in nb.comments],
         }

@@ -1,5 +1,6 @@
 """The nbgrader configuration the kit grades with, shared by `nbgrader_config.py`
 and by `mlassess`, so both paths score a submission identically."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,8 +17,12 @@ def kit_config(course: Path, assignments: Path, options: GradingOptions) -> Conf
     from nbgrader.preprocessors import CheckCellMetadata, ClearHiddenTests, ClearOutput, Execute
 
     from autograde.engine.feedback_exporter import FeedbackExporter
-    from autograde.trust_boundary.preprocessors import (ExecuteInTwoKernels, RebuildFromRelease,
-                                                        SanitizeCandidateContent, StderrIsNotFailure)
+    from autograde.trust_boundary.preprocessors import (
+        ExecuteInTwoKernels,
+        RebuildFromRelease,
+        SanitizeCandidateContent,
+        StderrIsNotFailure,
+    )
 
     c = Config()
     c.CourseDirectory.root = str(course)
@@ -33,7 +38,7 @@ def kit_config(course: Path, assignments: Path, options: GradingOptions) -> Conf
     # de-duplication steps are subsumed by it.
     c.Autograde.sanitize_preprocessors = [ClearOutput, RebuildFromRelease, CheckCellMetadata]
     steps = Autograde.class_traits()["autograde_preprocessors"].default()
-    steps[steps.index(Execute):steps.index(Execute) + 1] = [ExecuteInTwoKernels, StderrIsNotFailure]
+    steps[steps.index(Execute) : steps.index(Execute) + 1] = [ExecuteInTwoKernels, StderrIsNotFailure]
     # The graded notebook (what feedback and formgrader show) keeps no active content of the candidate's.
     c.Autograde.autograde_preprocessors = steps + [SanitizeCandidateContent]
     c.GenerateFeedback.exporter_class = FeedbackExporter

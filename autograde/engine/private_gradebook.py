@@ -7,6 +7,7 @@ Measured on the engine's fixture task: a worker's own CPU per submission 0.30-0.
 a fresh engine each time, 0.17-0.21 s with one. So each worker process (and thread, for
 Dask) grades at one fixed gradebook path, refreshed from the template before every
 submission, and nbgrader's engines for that path are kept."""
+
 from __future__ import annotations
 
 import os

@@ -2,6 +2,7 @@
 nbgrader's own tools) and one JSON record per submission (for resuming and reports).
 Workers grade in private courses; only this writes shared state, so parallel
 grading never contends for the gradebook."""
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,11 @@ class Fingerprints:
             if root not in self._shared:
                 self._shared[root] = _tree_digest(root)
             digest.update(self._shared[root])
-        for root in (course.submitted_dir(candidate, task.name), course.variant_dir(candidate, task.name),
-                     course.hidden_dir(candidate, task.name)):
+        for root in (
+            course.submitted_dir(candidate, task.name),
+            course.variant_dir(candidate, task.name),
+            course.hidden_dir(candidate, task.name),
+        ):
             digest.update(_tree_digest(root))
         return digest.hexdigest()
 
@@ -57,7 +61,7 @@ class ResultStore:
         self.course = course
         self._gradebook = None  # nbgrader.api.Gradebook, opened at the first write
 
-    def __enter__(self) -> "ResultStore":
+    def __enter__(self) -> ResultStore:
         return self
 
     def __exit__(self, *exc) -> None:

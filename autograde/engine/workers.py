@@ -2,6 +2,7 @@
 imported nbgrader and the kit once (each would otherwise spend a second on it).
 Kept apart from the grading code (and nbgrader) so that `mlassess grade` starts that
 server first thing, and it imports while the command lists and fingerprints the cohort."""
+
 from __future__ import annotations
 
 from multiprocessing import forkserver, get_context
@@ -9,8 +10,16 @@ from multiprocessing.context import BaseContext
 
 # What grading a submission imports: the kit (first: its package trims nbformat's import, see
 # autograde/__init__.py), nbgrader's API, converters and preprocessors.
-PRELOAD = ["autograde.engine.grading", "autograde.trust_boundary.preprocessors", "autograde.engine.feedback_exporter", "autograde.trust_boundary.staging",
-           "nbgrader.apps", "nbgrader.api", "nbgrader.converters", "nbgrader.preprocessors"]
+PRELOAD = [
+    "autograde.engine.grading",
+    "autograde.trust_boundary.preprocessors",
+    "autograde.engine.feedback_exporter",
+    "autograde.trust_boundary.staging",
+    "nbgrader.apps",
+    "nbgrader.api",
+    "nbgrader.converters",
+    "nbgrader.preprocessors",
+]
 
 
 def warm_start() -> BaseContext:

@@ -1,20 +1,21 @@
 """Releases: `nbgrader generate_assignment` for each task, the task's data written
 for the release (and, given a cohort secret, a variant per candidate), then a leak
 scan that refuses any release carrying solution or hidden-test text."""
+
 from __future__ import annotations
 
 import re
 import shutil
 from pathlib import Path
 
-from autograde.engine.course import Course
-from autograde.layout import SAMPLE_CANDIDATE
+from autograde.assessment.plan import Plan
+from autograde.assessment.task import Task
 from autograde.datasets.release import write_task_data
 from autograde.datasets.variants import Variant
+from autograde.engine.course import Course
+from autograde.layout import SAMPLE_CANDIDATE
 from autograde.release.leaks import find_leaks
-from autograde.assessment.plan import Plan
 from autograde.release.notices import write_hints, write_notice
-from autograde.assessment.task import Task
 
 # The shared release carries data drawn from this public secret: fine for practice and
 # for validating tasks, but a real cohort passes its own secret so nobody can regenerate it.
@@ -32,13 +33,18 @@ def release_task(course: Course, task: Task) -> Path:
     if not result["success"]:
         raise BuildError(f"nbgrader could not release {task.name}:\n{result.get('error') or result.get('log')}")
     release = course.release_dir(task.name)
-    _write_data(task, Variant(SAMPLE_SECRET, SAMPLE_CANDIDATE, task.name), release,
-                course.hidden_dir(SAMPLE_CANDIDATE, task.name))
+    _write_data(
+        task,
+        Variant(SAMPLE_SECRET, SAMPLE_CANDIDATE, task.name),
+        release,
+        course.hidden_dir(SAMPLE_CANDIDATE, task.name),
+    )
     return release
 
 
-def build_task(course: Course, task: Task, cohort_secret: str | None = None, candidates: list[str] = (),
-               plan: Plan | None = None) -> Path:
+def build_task(
+    course: Course, task: Task, cohort_secret: str | None = None, candidates: list[str] = (), plan: Plan | None = None
+) -> Path:
     release = release_task(course, task)
     if plan:
         write_notice(plan, task, release)

@@ -2,6 +2,7 @@
 so that graders and candidates get the same versions whichever installer they use.
 
 `python -m autograde.release.environment_file requirements.lock > environment.yml`"""
+
 from __future__ import annotations
 
 import sys

@@ -5,6 +5,7 @@ of the source (or a solution cell nbgrader replaces whole, or a region whose
 BEGIN marker is mistyped), does not also appear outside those regions, and can
 be read in the release: as a line of any file there, or quoted inside a longer
 line (hints and notices are scanned too)."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,8 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import is_solution
 
-from autograde.layout import AUTHOR_ONLY
 from autograde.assessment.task import Task
+from autograde.layout import AUTHOR_ONLY
 
 MARKER = re.compile(r"(BEGIN|END) (SOLUTION|HIDDEN TESTS|MARK SCHEME)")
 REGION_START = re.compile(r"BEGIN (SOLUTION|HIDDEN TESTS|MARK SCHEME)")

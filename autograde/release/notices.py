@@ -1,5 +1,6 @@
 """What a plan adds to a release: the assessment notice every candidate reads
 (role, time allowed, what counts), and for practice plans the tiered hints per item."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,8 +34,12 @@ def write_notice(plan: Plan, task: Task, release: Path) -> Path:
 
 def write_hints(task: Task, release: Path) -> Path:
     """HINTS.md: per item, the hints tier by tier, each folded until asked for."""
-    lines = [f"# Hints: {task.name}", "",
-             "Open one tier at a time: the first is a nudge, the last describes the approach.", ""]
+    lines = [
+        f"# Hints: {task.name}",
+        "",
+        "Open one tier at a time: the first is a nudge, the last describes the approach.",
+        "",
+    ]
     for item in task.items:
         kind = "written answer" if not item.automatic else "check"
         lines += [f"## `{item.grade_id}` ({kind}, {item.points:g} point{'s' if item.points != 1 else ''})", ""]

@@ -2,6 +2,7 @@
 candidate, task, score, max_score, then points earned per skill. Rows and
 numbers are written in a fixed order and format so that grading the same
 cohort twice gives the same bytes."""
+
 from __future__ import annotations
 
 import csv
@@ -20,8 +21,16 @@ def write_grades_csv(results: list[Graded], path: Path) -> Path:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["candidate", "task", "score", "max_score", *SKILLS, "status"])
         for g in sorted(results, key=lambda g: (g.candidate, g.task)):
-            writer.writerow([g.candidate, g.task, _number(g.score), _number(g.max_score),
-                             *(_number(g.skill_score(s)) for s in SKILLS), g.status])
+            writer.writerow(
+                [
+                    g.candidate,
+                    g.task,
+                    _number(g.score),
+                    _number(g.max_score),
+                    *(_number(g.skill_score(s)) for s in SKILLS),
+                    g.status,
+                ]
+            )
     return path
 
 

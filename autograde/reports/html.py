@@ -2,6 +2,7 @@
 views, item statistics) and `feedback/<candidate>/profile.html` for each candidate
 (their skill profile and what each lost item was about), rendered with Jinja2 and
 matplotlib. Same results, same bytes."""
+
 from __future__ import annotations
 
 import csv
@@ -15,8 +16,8 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from autograde.assessment.results import Graded  # noqa: E402
 from autograde.assessment.plan import Plan  # noqa: E402
+from autograde.assessment.results import Graded  # noqa: E402
 from autograde.assessment.task import SKILLS  # noqa: E402
 
 TEMPLATES = jinja2.Environment(
@@ -30,7 +31,7 @@ def _svg(fig) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
-    return buffer.getvalue()[buffer.getvalue().index("<svg"):]
+    return buffer.getvalue()[buffer.getvalue().index("<svg") :]
 
 
 def _histogram_svg(scores: list[float], max_score: float, title: str) -> str:
@@ -43,13 +44,23 @@ def _histogram_svg(scores: list[float], max_score: float, title: str) -> str:
     return _svg(fig)
 
 
-def _skill_bars_svg(shares: dict[str, float], title: str, reference: dict[str, float] | None = None,
-                    weights: dict[str, float] | None = None) -> str:
+def _skill_bars_svg(
+    shares: dict[str, float],
+    title: str,
+    reference: dict[str, float] | None = None,
+    weights: dict[str, float] | None = None,
+) -> str:
     """Share earned per skill, drawn as plain SVG (one per candidate: thousands of them stay
     cheap); with a role's weights, the skills it weighs most come first, labelled."""
     names = sorted(shares, key=lambda n: -weights.get(n, 0)) if weights else list(shares)
-    rows = [{"label": f"{n} ({100 * weights.get(n, 0):.0f}% of role)" if weights else n, "share": shares[n],
-             "reference": reference.get(n, 0) if reference else None} for n in names]
+    rows = [
+        {
+            "label": f"{n} ({100 * weights.get(n, 0):.0f}% of role)" if weights else n,
+            "share": shares[n],
+            "reference": reference.get(n, 0) if reference else None,
+        }
+        for n in names
+    ]
     return TEMPLATES.get_template("skill_bars.svg.j2").render(rows=rows, title=title, legend=bool(reference))
 
 
@@ -81,11 +92,18 @@ def item_statistics(results: list[Graded]) -> list[dict]:
             rest = totals - np.array([g.items[[i.grade_id for i in g.items].index(name)].score for g in graded])
             spread = passed[:, k].std() * rest.std()
             separation = float(np.corrcoef(passed[:, k], rest)[0, 1]) if spread > 0 else None
-            flag = ("nobody passes" if share == 0 else "everybody passes" if share == 1 else
-                    "weak separation" if len(graded) >= 5 and separation is not None
-                    and separation < WEAK_DISCRIMINATION else "")
-            rows.append({"task": task, "item": name, "share": share, "n": len(graded),
-                         "separation": separation, "flag": flag})
+            flag = (
+                "nobody passes"
+                if share == 0
+                else "everybody passes"
+                if share == 1
+                else "weak separation"
+                if len(graded) >= 5 and separation is not None and separation < WEAK_DISCRIMINATION
+                else ""
+            )
+            rows.append(
+                {"task": task, "item": name, "share": share, "n": len(graded), "separation": separation, "flag": flag}
+            )
     return rows
 
 
@@ -113,17 +131,29 @@ def write_report(results: list[Graded], path: Path, plan: Plan | None = None) ->
     for name in sorted({g.task for g in results}):
         rows = sorted((g for g in results if g.task == name), key=lambda g: g.candidate)
         max_score = max(g.max_score for g in rows)
-        tasks.append({"name": name, "rows": rows, "max_score": max_score,
-                      "histogram": _histogram_svg([g.score for g in rows], max_score, name)})
+        tasks.append(
+            {
+                "name": name,
+                "rows": rows,
+                "max_score": max_score,
+                "histogram": _histogram_svg([g.score for g in rows], max_score, name),
+            }
+        )
     cohort_skills = skill_shares(results)
     roles = role_rows(results, plan) if plan else []
     candidates = sorted({g.candidate for g in results})
     skill_table = [(c, skill_shares([g for g in results if g.candidate == c])) for c in candidates]
     html = TEMPLATES.get_template("report.html.j2").render(
-        tasks=tasks, skills=SKILLS, items=item_statistics(results), candidates=len(candidates),
-        failures=sum(g.status != "graded" for g in results), skill_table=skill_table,
+        tasks=tasks,
+        skills=SKILLS,
+        items=item_statistics(results),
+        candidates=len(candidates),
+        failures=sum(g.status != "graded" for g in results),
+        skill_table=skill_table,
         skill_chart=_skill_bars_svg(cohort_skills, "cohort: share of points earned per skill") if cohort_skills else "",
-        used_skills=list(cohort_skills), plan=plan, roles=roles,
+        used_skills=list(cohort_skills),
+        plan=plan,
+        roles=roles,
         bands=[(name, lowest, sum(r["band"] == name for r in roles)) for name, lowest in plan.bands] if plan else [],
     )
     Path(path).write_text(html)
@@ -141,17 +171,25 @@ def write_profiles(results: list[Graded], feedback_root: Path, plan: Plan | None
         shares = skill_shares(mine)
         folder = Path(feedback_root) / candidate
         folder.mkdir(parents=True, exist_ok=True)
-        feedback = {g.task: sorted(p.relative_to(folder).as_posix() for p in (folder / g.task).glob("*.html"))
-                    for g in mine}
+        feedback = {
+            g.task: sorted(p.relative_to(folder).as_posix() for p in (folder / g.task).glob("*.html")) for g in mine
+        }
         role = None
         if plan:
             score = plan.role_score(mine)
             role = {"score": score, "band": plan.band(score), "weights": plan.weights}
         html = TEMPLATES.get_template("profile.html.j2").render(
-            candidate=candidate, results=mine, feedback=feedback, plan=plan, role=role, shares=shares,
+            candidate=candidate,
+            results=mine,
+            feedback=feedback,
+            plan=plan,
+            role=role,
+            shares=shares,
             explained=items if plan and plan.practice else {},
             chart=_skill_bars_svg(shares, f"{candidate}: skill profile", cohort, plan.weights if plan else None)
-            if shares else "")
+            if shares
+            else "",
+        )
         (folder / "profile.html").write_text(html)
         written.append(folder / "profile.html")
     return written

@@ -1,5 +1,6 @@
 """For practice plans that allow it: each task's reference solution as a page, hidden
 tests removed, beside the candidate's feedback."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """The two kernels a notebook is graded with: the candidate's, sandboxed, and the
 trusted one that runs test cells. Both talk over unix sockets (IPC transport),
 which cross the sandbox's network isolation where TCP cannot."""
+
 from __future__ import annotations
 
 import ast
@@ -77,8 +78,11 @@ class PromptlyReadyClient(AsyncKernelClient):
                 msg = await channel.get_msg(timeout=left)
             except Empty:
                 return None
-            if msg["parent_header"].get("msg_id") == request and msg["msg_type"] == msg_type \
-                    and (state is None or msg["content"].get("execution_state") == state):
+            if (
+                msg["parent_header"].get("msg_id") == request
+                and msg["msg_type"] == msg_type
+                and (state is None or msg["content"].get("execution_state") == state)
+            ):
                 return msg
         return None
 
@@ -122,8 +126,11 @@ class CappedClient(NotebookClient):
         if used + size <= cap:
             return super().output(outs, msg, display_id, cell_index)
         if used <= cap:
-            outs.append(NotebookNode(output_type="stream", name="stdout",
-                                     text=f"\n[output cut: over {self.output_kb} KB in one cell]\n"))
+            outs.append(
+                NotebookNode(
+                    output_type="stream", name="stdout", text=f"\n[output cut: over {self.output_kb} KB in one cell]\n"
+                )
+            )
         return None
 
 
@@ -131,8 +138,16 @@ class KernelPair:
     """Starts both kernels for one notebook and stops them, and everything they
     started, afterwards."""
 
-    def __init__(self, nb: NotebookNode, scratch: Path, trusted_dir: Path, limits: Limits,
-                 sandboxed: bool, gpu: bool, env: dict[str, str]):
+    def __init__(
+        self,
+        nb: NotebookNode,
+        scratch: Path,
+        trusted_dir: Path,
+        limits: Limits,
+        sandboxed: bool,
+        gpu: bool,
+        env: dict[str, str],
+    ):
         self.limits, self.sandboxed = limits, sandboxed
         self.sockets = Path(tempfile.mkdtemp(prefix="mlassess-kernels-"))
         (self.sockets / "candidate").mkdir()
@@ -143,29 +158,68 @@ class KernelPair:
         self._candidate_restarts = self._restarts_known_to_tests = 0
 
         def candidate_wrap(cmd):
-            return sandbox_command(cmd, workdir=scratch, binds_rw=[self.sockets / "candidate"], binds_ro=[],
-                                   limits=limits, group=self.groups[0], gpu=gpu) if sandboxed else cmd
+            return (
+                sandbox_command(
+                    cmd,
+                    workdir=scratch,
+                    binds_rw=[self.sockets / "candidate"],
+                    binds_ro=[],
+                    limits=limits,
+                    group=self.groups[0],
+                    gpu=gpu,
+                )
+                if sandboxed
+                else cmd
+            )
 
         def trusted_wrap(cmd):
-            return sandbox_command(cmd, workdir=trusted_dir, binds_rw=[self.sockets], binds_ro=[KIT_PACKAGE, scratch],
-                                   limits=limits, group=self.groups[1], gpu=False) if sandboxed else cmd
+            return (
+                sandbox_command(
+                    cmd,
+                    workdir=trusted_dir,
+                    binds_rw=[self.sockets],
+                    binds_ro=[KIT_PACKAGE, scratch],
+                    limits=limits,
+                    group=self.groups[1],
+                    gpu=False,
+                )
+                if sandboxed
+                else cmd
+            )
 
         self.candidate = self._client(nb, candidate_wrap, "candidate", limits.cell_timeout_s)
         self.trusted = self._client(nb, trusted_wrap, "trusted", limits.cell_timeout_s + 5)
         self.candidate_env = {**env, "HOME": INSIDE_WORKDIR if sandboxed else str(scratch)}
-        self.trusted_env = {**env, "HOME": INSIDE_WORKDIR if sandboxed else str(trusted_dir),
-                            "MLASSESS_SUBMISSION_DIR": str(scratch)}
+        self.trusted_env = {
+            **env,
+            "HOME": INSIDE_WORKDIR if sandboxed else str(trusted_dir),
+            "MLASSESS_SUBMISSION_DIR": str(scratch),
+        }
 
     def _client(self, nb, wrap, name, timeout):
-        km = WrappedKernelManager(wrap, kernel_name="python3", transport="ipc",
-                                  ip=str(self.sockets / name / "k"))
+        km = WrappedKernelManager(wrap, kernel_name="python3", transport="ipc", ip=str(self.sockets / name / "k"))
         km.connection_file = str(self.sockets / name / "kernel.json")
         km.kernel_spec.interrupt_mode = "message"  # a signal cannot reach into the sandbox's pid namespace
-        client = CappedClient(nb, km=km, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
-                              kernel_name="python3", record_timing=False, shutdown_kernel="immediate",
-                              extra_arguments=["--HistoryManager.hist_file=:memory:", "--IPKernelApp.parent_handle=0", "--IPKernelApp.log_level=CRITICAL"],
-                              error_on_timeout={"ename": "CellTimeoutError", "evalue": f"cell exceeded {timeout} s",
-                                                "traceback": [f"CellTimeoutError: cell exceeded {timeout} s"]})
+        client = CappedClient(
+            nb,
+            km=km,
+            timeout=timeout,
+            allow_errors=True,
+            interrupt_on_timeout=True,
+            kernel_name="python3",
+            record_timing=False,
+            shutdown_kernel="immediate",
+            extra_arguments=[
+                "--HistoryManager.hist_file=:memory:",
+                "--IPKernelApp.parent_handle=0",
+                "--IPKernelApp.log_level=CRITICAL",
+            ],
+            error_on_timeout={
+                "ename": "CellTimeoutError",
+                "evalue": f"cell exceeded {timeout} s",
+                "traceback": [f"CellTimeoutError: cell exceeded {timeout} s"],
+            },
+        )
         client.output_kb = self.limits.output_kb
         return client
 
@@ -175,8 +229,10 @@ class KernelPair:
         ready while the candidate's first cells run (see `trusted_ready`)."""
         # In the sandbox bwrap sets the working folder; outside, the launcher does.
         where = {} if self.sandboxed else {"c": {"cwd": str(self.scratch)}, "t": {"cwd": str(self.trusted_dir)}}
-        await asyncio.gather(self.candidate.async_start_new_kernel(env=self.candidate_env, **where.get("c", {})),
-                             self.trusted.async_start_new_kernel(env=self.trusted_env, **where.get("t", {})))
+        await asyncio.gather(
+            self.candidate.async_start_new_kernel(env=self.candidate_env, **where.get("c", {})),
+            self.trusted.async_start_new_kernel(env=self.trusted_env, **where.get("t", {})),
+        )
         # The grader's own record, not the connection file: the candidate's sandbox can write that.
         self._candidate_connection = _plain(self.candidate.km.get_connection_info())
         self._trusted_start = asyncio.ensure_future(self._start_trusted())
@@ -201,15 +257,18 @@ class KernelPair:
 
     async def install_candidate_bridge(self) -> None:
         """Before any candidate code: the bridge's candidate half, in its own module object."""
-        source = "\n".join([
-            "def __mlassess_install__():",
-            "    import types, IPython.display",
-            f"    codec = types.ModuleType('mlassess_codec'); exec({inspect.getsource(codec)!r}, codec.__dict__)",
-            f"    side = types.ModuleType('mlassess_bridge'); exec({inspect.getsource(candidate_side)!r}, side.__dict__)",
-            f"    return side.CandidateBridge(get_ipython().user_ns, codec, IPython.display.publish_display_data)",
-            f"{BRIDGE_NAME} = __mlassess_install__()",
-            "del __mlassess_install__",
-        ])
+        source = "\n".join(
+            [
+                "def __mlassess_install__():",
+                "    import types, IPython.display",
+                f"    codec = types.ModuleType('mlassess_codec'); exec({inspect.getsource(codec)!r}, codec.__dict__)",
+                "    side = types.ModuleType('mlassess_bridge')",
+                f"    exec({inspect.getsource(candidate_side)!r}, side.__dict__)",
+                "    return side.CandidateBridge(get_ipython().user_ns, codec, IPython.display.publish_display_data)",
+                f"{BRIDGE_NAME} = __mlassess_install__()",
+                "del __mlassess_install__",
+            ]
+        )
         await self.run_quietly(self.candidate, source)
 
     def candidate_output_off(self) -> None:
@@ -235,7 +294,9 @@ class KernelPair:
         while reply["parent_header"].get("msg_id") != msg_id:
             reply = await ensure_async(client.kc.get_shell_msg(timeout=timeout))
         if reply["content"]["status"] != "ok":
-            raise RuntimeError(f"kernel set-up failed: {reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+            raise RuntimeError(
+                f"kernel set-up failed: {reply['content'].get('ename')}: {reply['content'].get('evalue')}"
+            )
         return reply
 
     async def ask(self, client: NotebookClient, expression: str, timeout: float = 10):
@@ -310,11 +371,13 @@ def _plain(connection: dict) -> dict:
 def _trusted_setup(candidate_connection: dict) -> str:
     # The trusted kernel has the kit importable only through this path entry.
     kit = str(KIT_PACKAGE.parent)
-    return "\n".join([
-        "import sys",
-        "sys.path[:] = [p for p in sys.path if p not in ('', '.')]",  # never import from the working folder
-        f"sys.path.insert(0, {kit!r})",
-        "from autograde.trust_boundary.bridge.trusted_side import TrustedRunner",
-        f"{RUNNER_NAME} = TrustedRunner({candidate_connection!r})",
-        "del sys.path[0], TrustedRunner",
-    ])
+    return "\n".join(
+        [
+            "import sys",
+            "sys.path[:] = [p for p in sys.path if p not in ('', '.')]",  # never import from the working folder
+            f"sys.path.insert(0, {kit!r})",
+            "from autograde.trust_boundary.bridge.trusted_side import TrustedRunner",
+            f"{RUNNER_NAME} = TrustedRunner({candidate_connection!r})",
+            "del sys.path[0], TrustedRunner",
+        ]
+    )

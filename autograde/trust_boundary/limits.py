@@ -4,6 +4,7 @@ A task sets any of them under `limits:` in its task.yaml; the task is loaded wit
 (autograde.assessment.task) and the grading step reads them through `of_task_folder`,
 so there is one parser for them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -31,7 +32,7 @@ class Limits:
     output_kb: int = 1024  # per cell; the rest is cut and the cut is said
 
     @classmethod
-    def from_task(cls, overrides) -> "Limits":
+    def from_task(cls, overrides) -> Limits:
         """The defaults with a task's `limits:` mapping applied; a LimitsError names what is wrong."""
         if overrides is None:
             return cls()
@@ -47,7 +48,7 @@ class Limits:
         return cls(**overrides)
 
     @classmethod
-    def of_task_folder(cls, folder: Path) -> "Limits":
+    def of_task_folder(cls, folder: Path) -> Limits:
         """The limits a task folder's task.yaml sets (the defaults where it sets none)."""
         meta = Path(folder) / TASK_FILE
         settings = yaml.safe_load(meta.read_text()) if meta.is_file() else None

@@ -8,6 +8,7 @@ the submission. Memory and processes are capped by a cgroup where the host lets
 the grader create one, by rlimits otherwise; file size and CPU time by rlimits;
 the scratch folder is a size-capped tmpfs when the grader runs as root.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,6 +26,8 @@ from pathlib import Path
 from autograde.trust_boundary.limits import Limits
 
 INSIDE_WORKDIR = "/submission"
+
+
 class SandboxUnavailable(RuntimeError):
     """Candidate code cannot be contained here: grading refuses unless told to run unsafe."""
 
@@ -54,8 +57,10 @@ class ResourceGroup:
                 (d / "memory.swap.max").write_text("0")
                 (d / "pids.max").write_text(str(processes))
             else:
-                for controller, settings in (("memory", {"memory.limit_in_bytes": memory}),
-                                             ("pids", {"pids.max": str(processes)})):
+                for controller, settings in (
+                    ("memory", {"memory.limit_in_bytes": memory}),
+                    ("pids", {"pids.max": str(processes)}),
+                ):
                     d = Path("/sys/fs/cgroup") / controller / self.name
                     d.mkdir()
                     self.dirs[controller] = d
@@ -124,8 +129,10 @@ class ScratchFolder:
         self.path = Path(tempfile.mkdtemp(prefix="mlassess-scratch-"))
         self.mounted = False
         if os.geteuid() == 0 and shutil.which("mount"):
-            mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={disk_mb}m,mode=0755", "tmpfs",
-                                      str(self.path)], capture_output=True)
+            mounted = subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", f"size={disk_mb}m,mode=0755", "tmpfs", str(self.path)],
+                capture_output=True,
+            )
             self.mounted = mounted.returncode == 0
         shutil.copytree(source, self.path, dirs_exist_ok=True, symlinks=True)
 
@@ -139,8 +146,9 @@ def bwrap_available() -> str | None:
     """Why no sandbox can start here, or None when one can."""
     if not shutil.which("bwrap"):
         return "bubblewrap (`bwrap`) is not installed: apt-get install bubblewrap"
-    probe = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        ["bwrap", "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"], capture_output=True, text=True
+    )
     if probe.returncode != 0:
         return f"bubblewrap cannot create namespaces here: {probe.stderr.strip()}"
     return None
@@ -155,11 +163,31 @@ def _debugger_paths() -> list[str]:
     return [str(Path(spec.origin).parent)] if spec and spec.origin else []
 
 
-def sandbox_command(argv: list[str], *, workdir: Path, binds_rw: list[Path], binds_ro: list[Path],
-                    limits: Limits, group: ResourceGroup, gpu: bool = False) -> list[str]:
+def sandbox_command(
+    argv: list[str],
+    *,
+    workdir: Path,
+    binds_rw: list[Path],
+    binds_ro: list[Path],
+    limits: Limits,
+    group: ResourceGroup,
+    gpu: bool = False,
+) -> list[str]:
     """The command line that runs `argv` inside the sandbox, limits applied."""
-    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-           "--uid", "1000", "--gid", "1000", "--hostname", "sandbox", "--cap-drop", "ALL"]
+    cmd = [
+        "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--uid",
+        "1000",
+        "--gid",
+        "1000",
+        "--hostname",
+        "sandbox",
+        "--cap-drop",
+        "ALL",
+    ]
     for path in _system_paths():
         cmd += ["--ro-bind", path, path]
     cmd += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
@@ -173,8 +201,12 @@ def sandbox_command(argv: list[str], *, workdir: Path, binds_rw: list[Path], bin
     for path in binds_rw:
         cmd += ["--bind", str(path), str(path)]
     cmd += ["--bind", str(workdir), INSIDE_WORKDIR, "--chdir", INSIDE_WORKDIR, "--"]
-    rlimits = [f"--fsize={limits.file_size_mb * 1024 * 1024}", f"--cpu={limits.notebook_timeout_s + 30}",
-               "--core=0", "--nofile=1024"]
+    rlimits = [
+        f"--fsize={limits.file_size_mb * 1024 * 1024}",
+        f"--cpu={limits.notebook_timeout_s + 30}",
+        "--core=0",
+        "--nofile=1024",
+    ]
     if not group.active:
         # No cgroup: cap address space instead, with room for what libraries reserve but never touch
         # (torch and BLAS thread arenas); processes are capped per user (not for root).

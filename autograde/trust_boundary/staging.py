@@ -8,6 +8,7 @@ fifos or sockets) within per-file, total and count caps, and nbgrader reads the
 staged copy. What was dropped, and why, is logged and written beside the graded
 notebook (`STAGING_RECORD`).
 """
+
 from __future__ import annotations
 
 import glob
@@ -68,8 +69,11 @@ def _copy_regular(path: Path, destination: Path, room: int) -> str | None:
             return "not a regular file (a device, fifo or socket)"
         limit = min(MAX_FILE_BYTES, room)
         if info.st_size > limit:
-            return f"over the {MAX_FILE_BYTES >> 20} MB file cap" if info.st_size > MAX_FILE_BYTES \
+            return (
+                f"over the {MAX_FILE_BYTES >> 20} MB file cap"
+                if info.st_size > MAX_FILE_BYTES
                 else f"over the {MAX_TOTAL_BYTES >> 20} MB cap for a whole submission"
+            )
         destination.parent.mkdir(parents=True, exist_ok=True)
         copied = 0
         with open(destination, "wb") as out:
@@ -103,8 +107,9 @@ class StagedAutograde(Autograde):
 
     def init_notebooks(self) -> None:
         self._dropped: dict[str, list[str]] = {}
-        submitted = self.coursedir.format_path(self.coursedir.submitted_directory, self.coursedir.student_id,
-                                               self.coursedir.assignment_id)
+        submitted = self.coursedir.format_path(
+            self.coursedir.submitted_directory, self.coursedir.student_id, self.coursedir.assignment_id
+        )
         for folder in glob.glob(submitted):
             student, assignment = Path(folder).parent.name, Path(folder).name
             if not os.path.isdir(folder):

@@ -12,12 +12,13 @@ not the candidates' training code.
 
     .venv/bin/python tests/benchmarks/cohort_speed.py --repeat 3
 """
+
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,14 +55,26 @@ def _one_round(scratch: Path) -> dict[str, float]:
     stock = _course(scratch, "stock")
     times = {
         "nbgrader autograde, serial (stock)": _run(
-            str(BIN / "nbgrader"), "autograde", TASK, f"--CourseDirectory.root={stock}",
-            f"--CourseDirectory.source_directory={TASKS}", cwd=stock),
+            str(BIN / "nbgrader"),
+            "autograde",
+            TASK,
+            f"--CourseDirectory.root={stock}",
+            f"--CourseDirectory.source_directory={TASKS}",
+            cwd=stock,
+        ),
     }
     for workers in (1, 2):
         course = _course(scratch, f"workers-{workers}")
         times[f"mlassess grade --workers {workers}"] = _run(
-            str(BIN / "mlassess"), "grade", "--course", str(course), "--assignments", str(TASKS),
-            "--workers", str(workers))
+            str(BIN / "mlassess"),
+            "grade",
+            "--course",
+            str(course),
+            "--assignments",
+            str(TASKS),
+            "--workers",
+            str(workers),
+        )
     for course in scratch.iterdir():
         shutil.rmtree(course)
     return times

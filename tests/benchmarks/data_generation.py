@@ -3,6 +3,7 @@
 
     .venv/bin/python tests/benchmarks/data_generation.py --repeat 7
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,6 @@ from autograde.datasets.release import write_task_data  # noqa: E402
 from autograde.datasets.variants import Variant  # noqa: E402
 
 
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
@@ -30,11 +30,15 @@ def main() -> None:
             root = Path(scratch) / str(i)
             started = time.perf_counter()
             for name in DATASETS:
-                write_task_data(name, Variant("bench-cohort", f"candidate-{i}", "bench"), root / "release", root / "hidden")
+                write_task_data(
+                    name, Variant("bench-cohort", f"candidate-{i}", "bench"), root / "release", root / "hidden"
+                )
             times.append(time.perf_counter() - started)
         size = sum(p.stat().st_size for p in (Path(scratch) / "1" / "release").iterdir())
-    print(f"one candidate's data, all datasets: median {statistics.median(times[1:]):.2f} s "
-          f"(first, cold: {times[0]:.2f} s), release {size / 1e6:.2f} MB")
+    print(
+        f"one candidate's data, all datasets: median {statistics.median(times[1:]):.2f} s "
+        f"(first, cold: {times[0]:.2f} s), release {size / 1e6:.2f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ Reports medians and the protections' ratio (target: at most 1.3).
 
     make bench            (or: .venv/bin/python tests/benchmarks/grading_cost.py --repeat 7)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,9 @@ sys.path.insert(0, str(REPO))
 
 from traitlets.config import Config  # noqa: E402
 
+from autograde.assessment.task import Task  # noqa: E402
 from autograde.engine.course import Course  # noqa: E402
 from autograde.engine.grading import grade_submission  # noqa: E402
-from autograde.assessment.task import Task  # noqa: E402
 
 TASK = Task.load(REPO / "tests" / "fixture_tasks" / "standardize-features")
 
@@ -46,9 +47,22 @@ def _submit(course: Course, candidate: str) -> None:
 def _plain_nbgrader(course: Course, candidate: str) -> float:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     started = time.perf_counter()
-    subprocess.run(["nbgrader", "autograde", TASK.name, "--student", candidate, "--force",
-                    f"--CourseDirectory.root={course.root}", f"--CourseDirectory.source_directory={TASK.folder.parent}"],
-                   cwd=course.root, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            "nbgrader",
+            "autograde",
+            TASK.name,
+            "--student",
+            candidate,
+            "--force",
+            f"--CourseDirectory.root={course.root}",
+            f"--CourseDirectory.source_directory={TASK.folder.parent}",
+        ],
+        cwd=course.root,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - started
 
 
@@ -85,9 +99,11 @@ def main() -> None:
         for c in (course, stock):
             assert c.run("generate_assignment", TASK.name)["success"]
             _submit(c, "bench")
-        runs = {"mlassess, protected (API)": lambda: _kit(course, "bench"),
-                "nbgrader stock pipeline (API)": lambda: _stock_nbgrader(stock, "bench"),
-                "nbgrader autograde, stock (command)": lambda: _plain_nbgrader(stock, "bench")}
+        runs = {
+            "mlassess, protected (API)": lambda: _kit(course, "bench"),
+            "nbgrader stock pipeline (API)": lambda: _stock_nbgrader(stock, "bench"),
+            "nbgrader autograde, stock (command)": lambda: _plain_nbgrader(stock, "bench"),
+        }
         times = {name: [] for name in runs}
         for _ in range(args.repeat):
             for name, run in runs.items():

@@ -10,6 +10,7 @@ a handle) is all the trusted side accepts. What a value claims to be (its
 module says its name, and the trusted side substitutes its own import of that
 name when it is on an exact list (so `np` in a test means numpy), a handle otherwise.
 """
+
 import json
 import types
 
@@ -73,6 +74,7 @@ class CandidateBridge:
         try:
             reply = self.codec.dumps(self._run(json.loads(request_text)), self._describe)
         except BaseException as exc:  # the trusted side decides what a failure means
-            reply = json.dumps({"$": "raise", "types": [c.__name__ for c in type(exc).__mro__],
-                                "message": str(exc)[:4000]})
+            reply = json.dumps(
+                {"$": "raise", "types": [c.__name__ for c in type(exc).__mro__], "message": str(exc)[:4000]}
+            )
         self.publish({MIME: reply})

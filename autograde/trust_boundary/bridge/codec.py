@@ -8,6 +8,7 @@ This module is self-contained (stdlib, then numpy / pandas / pyarrow / torch onl
 when a value needs them) because its source is also sent into the candidate's
 kernel, where the kit itself is not installed.
 """
+
 import base64
 import builtins
 import io
@@ -67,8 +68,10 @@ def encode(value, on_other, depth=0):
     if isinstance(value, dict):  # OrderedDict (a state_dict), defaultdict, Counter: as a dict
         if len(value) > MAX_ITEMS:
             raise NotData("too many items")
-        return {"$": "dict", "v": [[encode(k, on_other, depth + 1), encode(v, on_other, depth + 1)]
-                                   for k, v in value.items()]}
+        return {
+            "$": "dict",
+            "v": [[encode(k, on_other, depth + 1), encode(v, on_other, depth + 1)] for k, v in value.items()],
+        }
     module = kind.__module__.split(".")[0]
     if module == "numpy":
         import numpy as np
@@ -85,11 +88,15 @@ def encode(value, on_other, depth=0):
         if isinstance(value, pd.DataFrame):
             return _encode_frame(value, on_other, depth, series_name=None)
         if isinstance(value, pd.Series):
-            return _encode_frame(value.to_frame(name="values"), on_other, depth,
-                                 series_name=[encode(value.name, on_other, depth + 1)])
+            return _encode_frame(
+                value.to_frame(name="values"), on_other, depth, series_name=[encode(value.name, on_other, depth + 1)]
+            )
         if isinstance(value, pd.Index):
-            return {"$": "index", "v": encode(value.tolist(), on_other, depth + 1),
-                    "name": encode(value.name, on_other, depth + 1)}
+            return {
+                "$": "index",
+                "v": encode(value.tolist(), on_other, depth + 1),
+                "name": encode(value.name, on_other, depth + 1),
+            }
         if isinstance(value, pd.Timestamp):
             return {"$": "timestamp", "v": value.isoformat()}
     if _is_torch_tensor(value):
@@ -108,7 +115,11 @@ def _encode_frame(frame, on_other, depth, series_name):
     renamed.to_parquet(buffer, index=True)
     if series_name is not None:
         return {"$": "series", "v": _b64(buffer.getvalue()), "name": series_name}
-    return {"$": "frame", "v": _b64(buffer.getvalue()), "columns": [encode(c, on_other, depth + 1) for c in frame.columns]}
+    return {
+        "$": "frame",
+        "v": _b64(buffer.getvalue()),
+        "columns": [encode(c, on_other, depth + 1) for c in frame.columns],
+    }
 
 
 def decode(data, on_ref, depth=0):

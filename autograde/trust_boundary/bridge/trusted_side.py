@@ -15,6 +15,7 @@ echo hidden inputs into the candidate's feedback. An exception it raises reaches
 the test with its message (tests may check it), but one the test does not catch
 is shown without it, for the same reason.
 """
+
 from __future__ import annotations
 
 import ast
@@ -41,12 +42,36 @@ MAX_MESSAGE_CHARS = 300  # of an uncaught test failure's message, in the feedbac
 # Exceptions that steer the test's own control flow (a loop, a generator) are never re-created.
 CONTROL_FLOW = frozenset({"StopIteration", "StopAsyncIteration"})
 # Modules a name in the candidate's namespace may stand for in a test: exact names, no walk.
-TRUSTED_MODULES = frozenset({
-    "numpy", "numpy.random", "numpy.linalg", "numpy.testing", "pandas", "scipy", "scipy.stats", "sklearn",
-    "sklearn.metrics", "sklearn.model_selection", "sklearn.preprocessing", "sklearn.pipeline", "torch",
-    "torch.nn", "torch.nn.functional", "mlflow", "math", "statistics", "random", "json", "re", "datetime",
-    "collections", "itertools", "functools", "pathlib",
-})
+TRUSTED_MODULES = frozenset(
+    {
+        "numpy",
+        "numpy.random",
+        "numpy.linalg",
+        "numpy.testing",
+        "pandas",
+        "scipy",
+        "scipy.stats",
+        "sklearn",
+        "sklearn.metrics",
+        "sklearn.model_selection",
+        "sklearn.preprocessing",
+        "sklearn.pipeline",
+        "torch",
+        "torch.nn",
+        "torch.nn.functional",
+        "mlflow",
+        "math",
+        "statistics",
+        "random",
+        "json",
+        "re",
+        "datetime",
+        "collections",
+        "itertools",
+        "functools",
+        "pathlib",
+    }
+)
 
 
 class CandidateError(Exception):
@@ -86,8 +111,9 @@ class Candidate:
         self._bridge.request("setattr", id=self._id, name=name, value=self._bridge.encode(value))
 
     def __call__(self, *args, **kwargs):
-        return self._bridge.request("call", id=self._id, args=self._bridge.encode(args),
-                                    kwargs=self._bridge.encode(kwargs))
+        return self._bridge.request(
+            "call", id=self._id, args=self._bridge.encode(args), kwargs=self._bridge.encode(kwargs)
+        )
 
     def __getitem__(self, key):
         return self._bridge.request("getitem", id=self._id, key=self._bridge.encode(key))
@@ -132,6 +158,7 @@ class Bridge:
             if isinstance(other, Candidate):
                 return {"$": "ref", "id": other._id}
             raise TypeError(f"cannot pass {type(other).__name__} to candidate code: only data and candidate objects")
+
         return codec.encode(value, only_handles)
 
     def lookup(self, name):
@@ -194,11 +221,21 @@ class Bridge:
         if names[0] in ("KeyboardInterrupt",):
             return CandidateTimeout("candidate code was interrupted at the cell's time limit")
         if names not in self._exceptions:
-            base = next((getattr(builtins, n) for n in names if n not in CONTROL_FLOW
-                         and isinstance(getattr(builtins, n, None), type)
-                         and issubclass(getattr(builtins, n), Exception)), Exception)
-            self._exceptions[names] = type(names[0], (CandidateError, base) if base is not Exception else
-                                           (CandidateError,), {"__module__": "candidate"})
+            base = next(
+                (
+                    getattr(builtins, n)
+                    for n in names
+                    if n not in CONTROL_FLOW
+                    and isinstance(getattr(builtins, n, None), type)
+                    and issubclass(getattr(builtins, n), Exception)
+                ),
+                Exception,
+            )
+            self._exceptions[names] = type(
+                names[0],
+                (CandidateError, base) if base is not Exception else (CandidateError,),
+                {"__module__": "candidate"},
+            )
         return self._exceptions[names](message)
 
 
@@ -287,8 +324,9 @@ class TrustedRunner:
         try:
             exec(code, self.namespace)
         except CandidateError as exc:  # its message may carry hidden inputs the candidate was given
-            raise CandidateRaised(f"your code raised {type(exc).__name__} (its message is not shown "
-                                  "in grading feedback)") from None
+            raise CandidateRaised(
+                f"your code raised {type(exc).__name__} (its message is not shown in grading feedback)"
+            ) from None
         except Exception as exc:
             raise _shown(exc) from None
         finally:

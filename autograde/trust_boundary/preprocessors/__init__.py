@@ -1,4 +1,5 @@
 """Grading steps the kit adds to nbgrader's autograde pipeline, one per module."""
+
 from autograde.trust_boundary.preprocessors.execute_in_two_kernels import ExecuteInTwoKernels
 from autograde.trust_boundary.preprocessors.rebuild_from_release import RebuildFromRelease
 from autograde.trust_boundary.preprocessors.sanitize_candidate_content import SanitizeCandidateContent

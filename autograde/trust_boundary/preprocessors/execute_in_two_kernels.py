@@ -10,6 +10,7 @@ A test passes only when the trusted kernel positively reports that it ran to the
 end: its `ok` reply to the test. Anything else (a timeout, an interrupt, a dead
 kernel, no reply) leaves an error on the cell, which nbgrader scores zero.
 """
+
 from __future__ import annotations
 
 import copy
@@ -36,8 +37,10 @@ from autograde.trust_boundary.sandbox import INSIDE_WORKDIR, SandboxUnavailable,
 # The numeric libraries' thread settings, all set to the grader's `kernel_threads` when it caps them.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 MLFLOW_STORE = ("mlflow.db", "mlruns", "mlartifacts")
-LOUD_WARNING = ("UNSAFE: candidate code runs WITHOUT the sandbox: it can read hidden tests and the gradebook, "
-                "write anywhere this user can, and reach the network")
+LOUD_WARNING = (
+    "UNSAFE: candidate code runs WITHOUT the sandbox: it can read hidden tests and the gradebook, "
+    "write anywhere this user can, and reach the network"
+)
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
@@ -45,7 +48,9 @@ def error_output(ename: str, evalue: str) -> NotebookNode:
 
 
 class ExecuteInTwoKernels(NbGraderPreprocessor):
-    allow_unsandboxed = Bool(False, help="Run candidate code without the sandbox where none can start.").tag(config=True)
+    allow_unsandboxed = Bool(False, help="Run candidate code without the sandbox where none can start.").tag(
+        config=True
+    )
     gpu = Bool(False, help="Pass the host's NVIDIA devices into the candidate's sandbox.").tag(config=True)
     kernel_threads = Int(0, help="Threads each kernel's numeric libraries may use (0: their default).").tag(config=True)
 
@@ -65,14 +70,22 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
         trusted_dir = Path(tempfile.mkdtemp(prefix="mlassess-trusted-"))
         try:
             copy_release_files(release, scratch.path)  # the data as released, whatever the submission did to it
-            shutil.copytree(task_dir, trusted_dir, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns(FIXTURES, TASK_FILE, "*.ipynb"))
+            shutil.copytree(
+                task_dir, trusted_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(FIXTURES, TASK_FILE, "*.ipynb")
+            )
             copy_release_files(release, trusted_dir)
             hidden = course.hidden_for(student, assignment)
             if hidden.is_dir():
                 shutil.copytree(hidden, trusted_dir / "hidden", dirs_exist_ok=True)
-            pair = KernelPair(nb, scratch.path, trusted_dir, limits, sandboxed, self.gpu,
-                              kernel_env(INSIDE_WORKDIR if sandboxed else str(scratch.path), self.kernel_threads))
+            pair = KernelPair(
+                nb,
+                scratch.path,
+                trusted_dir,
+                limits,
+                sandboxed,
+                self.gpu,
+                kernel_env(INSIDE_WORKDIR if sandboxed else str(scratch.path), self.kernel_threads),
+            )
             run_sync(self._execute)(nb, pair, tests, limits)
             keep_mlflow_store(scratch.path, graded)
         finally:
@@ -87,9 +100,11 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
         if self.allow_unsandboxed:
             self.log.warning(LOUD_WARNING)
             return False
-        raise SandboxUnavailable(f"{problem}. Refusing to run candidate code unsandboxed; to grade anyway and accept "
-                                 "the risk, pass `mlassess grade --unsafe-no-sandbox` (MLASSESS_UNSAFE_NO_SANDBOX=1 for plain "
-                                 "nbgrader).")
+        raise SandboxUnavailable(
+            f"{problem}. Refusing to run candidate code unsandboxed; to grade anyway and accept "
+            "the risk, pass `mlassess grade --unsafe-no-sandbox` (MLASSESS_UNSAFE_NO_SANDBOX=1 for plain "
+            "nbgrader)."
+        )
 
     async def _execute(self, nb, pair: KernelPair, tests: dict[str, str], limits: Limits) -> None:
         deadline = time.monotonic() + limits.notebook_timeout_s
@@ -101,8 +116,11 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
                     continue
                 budget = min(limits.cell_timeout_s, deadline - time.monotonic())
                 if budget < 1:
-                    cell.outputs = [error_output("NotebookTimeoutError",
-                                                 f"the notebook exceeded {limits.notebook_timeout_s} s; cell not run")]
+                    cell.outputs = [
+                        error_output(
+                            "NotebookTimeoutError", f"the notebook exceeded {limits.notebook_timeout_s} s; cell not run"
+                        )
+                    ]
                     continue
                 grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
                 if grade_id in tests:
@@ -127,8 +145,13 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
         if cell.metadata.get("nbgrader", {}).get("grade"):  # an autograded answer: scored by its outputs
             _fail_unless_completed(cell, pair.candidate.last_reply)
         if _timed_out(cell):
-            cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
-                                             text=f"[stopped at the cell time limit of {pair.candidate.timeout} s]\n"))
+            cell.outputs.append(
+                NotebookNode(
+                    output_type="stream",
+                    name="stdout",
+                    text=f"[stopped at the cell time limit of {pair.candidate.timeout} s]\n",
+                )
+            )
             if not await pair.candidate_responsive():
                 await pair.recover_candidate()
 
@@ -155,12 +178,15 @@ class ExecuteInTwoKernels(NbGraderPreprocessor):
             await pair.restart_trusted(self._tests_run)
         cell.outputs, cell.execution_count = wrapper.outputs, wrapper.execution_count
         # Only a test that ran out of time or lost the candidate's kernel can leave it busy or dead.
-        if (_timed_out(cell) or _errors(cell) & {"CandidateKernelDied", "CandidateError"}) \
-                and not await pair.candidate_responsive():
+        if (
+            _timed_out(cell) or _errors(cell) & {"CandidateKernelDied", "CandidateError"}
+        ) and not await pair.candidate_responsive():
             note = await pair.recover_candidate()
-            cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
-                                             text=f"[the candidate's kernel was {note} after this cell]\n"))
-
+            cell.outputs.append(
+                NotebookNode(
+                    output_type="stream", name="stdout", text=f"[the candidate's kernel was {note} after this cell]\n"
+                )
+            )
 
     @staticmethod
     async def _note_hidden_labels(pair: KernelPair, cell) -> None:
@@ -187,9 +213,12 @@ def _fail_unless_completed(cell, reply: dict | None) -> None:
     if content.get("ename") == "CellTimeoutError":
         cell.outputs.append(error_output("CellTimeoutError", str(content.get("evalue", "the test ran out of time"))))
     else:
-        cell.outputs.append(error_output("TestDidNotComplete",
-                                         f"the test kernel did not report that the test ran to its end "
-                                         f"(reply: {content.get('status', 'none')})"))
+        cell.outputs.append(
+            error_output(
+                "TestDidNotComplete",
+                f"the test kernel did not report that the test ran to its end (reply: {content.get('status', 'none')})",
+            )
+        )
 
 
 def _errors(cell) -> set[str]:
@@ -249,6 +278,8 @@ def kernel_env(home: str, threads: int = 0) -> dict[str, str]:
         "MPLCONFIGDIR": f"{home}/.cache/matplotlib",
         "IPYTHONDIR": f"{home}/.ipython",
         "MLFLOW_TRACKING_URI": f"sqlite:///{home}/mlflow.db",
-        **({"CUDA_VISIBLE_DEVICES": os.environ["CUDA_VISIBLE_DEVICES"]} if "CUDA_VISIBLE_DEVICES" in os.environ else {}),
+        **(
+            {"CUDA_VISIBLE_DEVICES": os.environ["CUDA_VISIBLE_DEVICES"]} if "CUDA_VISIBLE_DEVICES" in os.environ else {}
+        ),
         **({name: str(threads) for name in THREAD_VARIABLES} if threads else {}),
     }

@@ -8,6 +8,7 @@ kernel are the author's whatever the submission says, so editing, deleting,
 duplicating, moving or re-typing a test cell changes nothing; each graded item
 whose cell the submission altered is marked `tampered` for the grader to see.
 """
+
 from __future__ import annotations
 
 import copy
@@ -22,7 +23,6 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 
 from autograde.trust_boundary.notes import CANDIDATE_CELL_PREFIX, NOTE_KEY
-
 
 
 def _grade_id(cell) -> str | None:
@@ -57,8 +57,9 @@ class RebuildFromRelease(NbGraderPreprocessor):
         return rebuilt, resources
 
 
-def rebuild(release: NotebookNode, submission: NotebookNode,
-            full_sources: dict[str, str]) -> tuple[NotebookNode, dict[str, str]]:
+def rebuild(
+    release: NotebookNode, submission: NotebookNode, full_sources: dict[str, str]
+) -> tuple[NotebookNode, dict[str, str]]:
     """The graded notebook, and what the submission altered per graded item. A test
     cell is untouched when it reads as released or as authored (hidden tests included:
     an author's own reference solution is submitted that way)."""
@@ -85,15 +86,20 @@ def rebuild(release: NotebookNode, submission: NotebookNode,
                     notes[grade_id] = "duplicated"
                 elif cell.get("cell_type") != mine.cell_type:
                     notes[grade_id] = "cell type changed"
-                elif _normalised(cell.get("source", "")) not in (_normalised(mine.source),
-                                                                 _normalised(full_sources.get(grade_id, ""))):
+                elif _normalised(cell.get("source", "")) not in (
+                    _normalised(mine.source),
+                    _normalised(full_sources.get(grade_id, "")),
+                ):
                     notes[grade_id] = "edited"
                 elif _points(cell) != _points(mine):
                     notes[grade_id] = "points changed"
                 seen_tests.append(grade_id)
         elif cell.get("cell_type") in ("code", "markdown"):
-            extra = nbformat.v4.new_code_cell(cell.get("source", "")) if cell["cell_type"] == "code" \
+            extra = (
+                nbformat.v4.new_code_cell(cell.get("source", ""))
+                if cell["cell_type"] == "code"
                 else nbformat.v4.new_markdown_cell(cell.get("source", ""))
+            )
             extra.id = f"{CANDIDATE_CELL_PREFIX}{sum(map(len, added.values()))}"  # stable: same submission, same bytes
             added[anchor].append(extra)
 

@@ -9,6 +9,7 @@ cells and cells they added), keeps only inert markup: nbconvert's SanitizeHTML
 (JavaScript, SVG, widgets). The author's own cells come from the release and are
 left as written.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,12 +21,42 @@ from autograde.trust_boundary.notes import CANDIDATE_CELL_PREFIX
 
 # What a DataFrame's HTML, a table or a formatted answer needs; no images (they can beacon
 # out), no styles, no forms, and links only to http(s) and mail.
-INERT_TAGS = sorted(set(bleach.sanitizer.ALLOWED_TAGS) | {
-    "p", "br", "pre", "div", "span", "hr", "sup", "sub", "h1", "h2", "h3", "h4", "h5", "h6",
-    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption"})
+INERT_TAGS = sorted(
+    set(bleach.sanitizer.ALLOWED_TAGS)
+    | {
+        "p",
+        "br",
+        "pre",
+        "div",
+        "span",
+        "hr",
+        "sup",
+        "sub",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "th",
+        "td",
+        "caption",
+    }
+)
 BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
-INERT_ATTRIBUTES = {"*": ["class"], "a": ["href", "title"], "th": ["colspan", "rowspan"],
-                    "td": ["colspan", "rowspan"], "abbr": ["title"], "acronym": ["title"]}
+INERT_ATTRIBUTES = {
+    "*": ["class"],
+    "a": ["href", "title"],
+    "th": ["colspan", "rowspan"],
+    "td": ["colspan", "rowspan"],
+    "abbr": ["title"],
+    "acronym": ["title"],
+}
 
 
 def candidate_wrote(cell) -> bool:

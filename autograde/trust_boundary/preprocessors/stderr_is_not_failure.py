@@ -5,6 +5,7 @@ prints warnings there all the time (torch, MLflow, pandas FutureWarnings, MLflow
 INFO logging), so a test cell passes or fails on whether it raised, not on what
 it printed. The text stays visible in the feedback, relabelled as stdout.
 """
+
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 
