@@ -1,4 +1,5 @@
 """The package's shape, as ARCHITECTURE in docs/ describes it: rooms by job, dependencies one way."""
+
 from __future__ import annotations
 
 import ast
@@ -79,7 +80,7 @@ def test_the_package_has_no_import_cycle():
         state[module] = 1
         for other in sorted(graph[module]):
             if state.get(other) == 1:
-                cycles.append(" -> ".join(path[path.index(other):] + [other]))
+                cycles.append(" -> ".join(path[path.index(other) :] + [other]))
             elif other not in state:
                 visit(other, path + [other])
         state[module] = 2
