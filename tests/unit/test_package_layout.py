@@ -89,3 +89,10 @@ def test_the_package_has_no_import_cycle():
         if module not in state:
             visit(module, [module])
     assert not cycles, "\n".join(cycles)
+
+
+def test_every_folder_of_modules_is_a_package_an_install_carries():
+    """Is every folder holding modules a regular package (an __init__.py), so that a non-editable
+    install, which packages only what setuptools finds, carries all of them?"""
+    folders = {p.parent for p in PACKAGE.rglob("*.py")}
+    assert not sorted(str(f) for f in folders if not (f / "__init__.py").is_file())

@@ -1,0 +1,1 @@
+"""What an assessment is made of: tasks as their authors wrote them, plans, and grading results."""

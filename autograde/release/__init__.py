@@ -1,0 +1,2 @@
+"""Building releases: nbgrader's release with the task's data (and a variant per candidate), the leak scan,
+and what a plan adds."""
