@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -159,6 +159,11 @@ class GradeOutcome:
     def not_graded(self) -> list[Graded]:
         return [g for g in self.results if g.status != "graded"]
 
+    @property
+    def errors(self) -> list[Graded]:
+        """Submissions the machine failed to grade (not the candidate's doing): retried on the next run."""
+        return [g for g in self.results if g.status == "error"]
+
 
 def grade(
     course: Path,
@@ -167,12 +172,19 @@ def grade(
     workers: int = 1,
     scheduler: str | None = None,
     options: GradingOptions | None = None,
+    force: bool = False,
+    force_tasks: Sequence[str] = (),
+    force_candidates: Sequence[str] = (),
     on_start: Callable[[int], None] = lambda total: None,
     on_done: Callable[[Graded, bool], None] = lambda graded, reused: None,
 ) -> GradeOutcome:
-    """Grade every submission under COURSE/submitted/<candidate>/<task>/ (resuming where an earlier
-    run stopped), then write every report. `on_start(how many submissions)` once they are listed,
-    `on_done(graded, reused)` as each one is settled."""
+    """Grade every submission under COURSE/submitted/<candidate>/<task>/, then write every report.
+
+    A submission graded before is not graded again unless it, its task or its release changed, its
+    last grading ended in `error`, or the caller forces it: `force` (all), `force_tasks`,
+    `force_candidates`. `on_start(how many submissions)` once they are listed, `on_done(graded,
+    reused)` as each one is settled. KernelsUnavailable (with the underlying error) when kernels
+    cannot start here: then nothing is graded."""
     from autograde.engine.course import Course
     from autograde.engine.workers import warm_start
 
@@ -188,10 +200,24 @@ def grade(
     graded_tasks = [p.task for p in plan.tasks] if plan else tasks(assignments)
     if not target.submissions():
         raise KitError(f"no submissions under {target.submitted_root} (expected submitted/<candidate>/<task>/)")
-    on_start(len(target.submissions()))
+    submitted = target.submissions()
+    for kind, named, known in (
+        ("task", force_tasks, {t for _, t in submitted}),
+        ("candidate", force_candidates, {c for c, _ in submitted}),
+    ):
+        unknown = sorted(set(named) - known)
+        if unknown:
+            raise KitError(
+                f"nothing submitted for {kind} {', '.join(unknown)}: cannot regrade it "
+                f"(submitted: {', '.join(sorted(known))})"
+            )
+    on_start(len(submitted))
     from autograde.engine.cohort import grade_cohort
 
-    results = grade_cohort(target, graded_tasks, workers=workers, scheduler=scheduler, on_done=on_done)
+    def regrade(candidate: str, task: str) -> bool:
+        return force or task in force_tasks or candidate in force_candidates
+
+    results = grade_cohort(target, graded_tasks, workers=workers, scheduler=scheduler, on_done=on_done, regrade=regrade)
     return GradeOutcome(results, write_reports(target, results, plan), plan)
 
 
@@ -234,26 +260,31 @@ class DemoOutcome:
     build: BuildOutcome
     staged: int
     graded: GradeOutcome
+    problems: list[str]  # samples that did not get their declared outcome: the kit is broken here
 
 
 def demo(
-    course: Path,
-    assignments: Path,
+    course: Path | None = None,
+    assignments: Path | None = None,
     *,
     options: GradingOptions | None = None,
     on_start: Callable[[int], None] = lambda total: None,
     on_done: Callable[[Graded, bool], None] = lambda graded, reused: None,
 ) -> DemoOutcome:
     """Build every task, stage the bundled sample cohort (each task's reference, blank release
-    and fixtures, as candidates named after them) and grade it."""
-    from autograde.authoring.samples import stage_sample_cohort
-    from autograde.engine.course import Course
+    and fixtures, as candidates named after them) in the demo's own course (`course-demo/` by
+    default), grade it, and check each sample got the outcome it declares."""
+    from autograde.authoring.samples import sample_problems, stage_sample_cohort
+    from autograde.layout import assignments_root, demo_course_root
 
+    course = Path(course) if course else demo_course_root()
+    assignments = Path(assignments) if assignments else assignments_root()
     if not discover(assignments):
         assignments = REPO_ROOT / "tests" / "fixture_tasks"
     built = build(course, assignments)
-    staged = stage_sample_cohort(Course(course, assignments), tasks(assignments))
+    selected = tasks(assignments)
+    staged = stage_sample_cohort(CourseLayout(course), selected)
     graded = grade(
         course, assignments, workers=os.cpu_count() or 1, options=options, on_start=on_start, on_done=on_done
     )
-    return DemoOutcome(assignments, built, staged, graded)
+    return DemoOutcome(assignments, built, staged, graded, sample_problems(graded.results, selected))

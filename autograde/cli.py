@@ -8,6 +8,7 @@ import gc
 import json
 import os
 import warnings
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
@@ -58,11 +59,12 @@ def _errors_said():
     nbgrader cannot build it), never a traceback."""
     from autograde.authoring.scaffold import ScaffoldError
     from autograde.release.build import BuildError
+    from autograde.trust_boundary.canary import KernelsUnavailable
     from autograde.trust_boundary.sandbox import SandboxUnavailable
 
     try:
         yield
-    except BuildError as exc:
+    except (BuildError, KernelsUnavailable) as exc:
         _fail(str(exc), 1)
     except (api.KitError, api.TaskError, api.PlanError, ScaffoldError, SandboxUnavailable) as exc:
         _fail(str(exc))
@@ -98,21 +100,35 @@ def _print_build(outcome: api.BuildOutcome, course: Path) -> None:
 
 
 @contextmanager
-def _grading_progress():
-    """A progress bar over the cohort; yields the API's `on_start` and `on_done` callbacks."""
-    with _progress() as progress:
-        bar = progress.add_task("grading", total=None, note="", visible=False)
-        counts = {"failed": 0, "already graded": 0}
+def _grading_progress(course: Path):
+    """A progress bar over the cohort; yields the API's `on_start` and `on_done` callbacks. The first
+    Ctrl-C stops grading (the API kills the kernels; finished grades are already saved) and exits 130."""
+    settled = 0
+    try:
+        with _progress() as progress:
+            bar = progress.add_task("grading", total=None, note="", visible=False)
+            counts = {"failed": 0, "already graded": 0}
 
-        def done(graded, reused) -> None:
-            counts["failed"] += graded.status != "graded"
-            counts["already graded"] += reused
-            progress.update(bar, advance=1, note=", ".join(f"{n} {what}" for what, n in counts.items() if n))
+            def done(graded, reused) -> None:
+                nonlocal settled
+                settled += 1
+                counts["failed"] += graded.status != "graded"
+                counts["already graded"] += reused
+                progress.update(bar, advance=1, note=", ".join(f"{n} {what}" for what, n in counts.items() if n))
 
-        yield {"on_start": lambda total: progress.update(bar, total=total, visible=True), "on_done": done}
+            yield {"on_start": lambda total: progress.update(bar, total=total, visible=True), "on_done": done}
+    except KeyboardInterrupt:
+        err.print(
+            f"[yellow]interrupted: {settled} submission(s) settled and kept (records in "
+            f"{layout.CourseLayout(course).result_record('<candidate>', '<task>')}); run the same command "
+            "again to grade the rest.[/yellow]",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
 
 
 def _print_grading(outcome: api.GradeOutcome) -> None:
+    """The outputs, then one line on what could not be graded; exit 1 when the machine failed any."""
     for g in outcome.not_graded:
         err.print(f"[yellow]{g.candidate}/{g.task}: {g.status}: {g.reason}[/yellow]", highlight=False)
     files = outcome.files
@@ -125,6 +141,16 @@ def _print_grading(outcome: api.GradeOutcome) -> None:
     if files.role:
         out.print(f"role: {files.role} (plan '{outcome.plan.name}')", highlight=False)
     _skip_final_collection()
+    errors = outcome.errors
+    if errors:
+        reasons = Counter(g.reason for g in errors).most_common()
+        err.print(
+            f"[red]{len(errors)} of {len(outcome.results)} submission(s) could not be graded (error, not the "
+            f"candidates' doing); most common reason ({reasons[0][1]}x): {reasons[0][0]}. They are graded "
+            "again by the next `mlassess grade`.[/red]",
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 WorkersOpt = Annotated[
@@ -288,15 +314,34 @@ def grade(
     ] = None,
     unsafe_no_sandbox: UnsafeOpt = False,
     gpu: GpuOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="grade every submission again, even unchanged ones")] = False,
+    force_task: Annotated[
+        Optional[list[str]], typer.Option("--force-task", help="grade this task's submissions again (repeatable)")
+    ] = None,
+    force_candidate: Annotated[
+        Optional[list[str]],
+        typer.Option("--force-candidate", help="grade this candidate's submissions again (repeatable)"),
+    ] = None,
 ) -> None:
-    """Grade every submission under COURSE/submitted/<candidate>/<task>/ (in parallel; an
-    interrupted run resumes where it stopped), then write COURSE/grades.csv,
-    COURSE/items.csv and COURSE/report.html (and COURSE/role.csv when the course was built
-    with a plan)."""
+    """Grade every submission under COURSE/submitted/<candidate>/<task>/ (in parallel), then write
+    COURSE/grades.csv, COURSE/items.csv and COURSE/report.html (and COURSE/role.csv when the course
+    was built with a plan). A submission graded before is reused unless it changed or its grading
+    ended in error; --force, --force-task and --force-candidate grade again what they name. Exits 1
+    when any submission could not be graded, 130 when interrupted (run it again to resume)."""
     with _errors_said():
         options = _options(unsafe_no_sandbox, gpu)
-        with _grading_progress() as callbacks:
-            outcome = api.grade(course, assignments, workers=workers, scheduler=scheduler, options=options, **callbacks)
+        with _grading_progress(course) as callbacks:
+            outcome = api.grade(
+                course,
+                assignments,
+                workers=workers,
+                scheduler=scheduler,
+                options=options,
+                force=force,
+                force_tasks=force_task or (),
+                force_candidates=force_candidate or (),
+                **callbacks,
+            )
     _print_grading(outcome)
 
 
@@ -308,11 +353,24 @@ def _skip_final_collection() -> None:
 
 
 @app.command()
-def demo(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., unsafe_no_sandbox: UnsafeOpt = False) -> None:
-    """Build every task, grade the bundled sample cohort, and print where the reports are."""
+def demo(
+    course: Annotated[
+        Path,
+        typer.Option(
+            "--course",
+            help="the demo's own course directory [default: course-demo/]",
+            default_factory=layout.demo_course_root,
+            show_default=False,
+        ),
+    ] = ...,
+    assignments: AssignmentsOpt = ...,
+    unsafe_no_sandbox: UnsafeOpt = False,
+) -> None:
+    """Build every task, grade the bundled sample cohort in its own course (course-demo/), check that
+    every sample got the outcome it declares (exit 1 otherwise), and print where the reports are."""
     with _errors_said():
         options = _options(unsafe_no_sandbox, gpu=False)
-        with _grading_progress() as callbacks:
+        with _grading_progress(course) as callbacks:
             outcome = api.demo(course, assignments, options=options, **callbacks)
     if outcome.assignments != assignments:
         out.print(
@@ -320,4 +378,13 @@ def demo(course: CourseOpt = ..., assignments: AssignmentsOpt = ..., unsafe_no_s
         )
     _print_build(outcome.build, course)
     out.print(f"staged {outcome.staged} sample submission(s) under {course / 'submitted'}", highlight=False)
+    for problem in outcome.problems:
+        err.print(f"[red]sample {problem}[/red]", highlight=False)
     _print_grading(outcome.graded)
+    if outcome.problems:
+        _fail(
+            f"{len(outcome.problems)} sample(s) did not get their declared outcome: the kit is not grading "
+            "correctly on this machine",
+            1,
+        )
+    out.print(f"all {outcome.staged} samples got their declared outcome", highlight=False)

@@ -12,7 +12,8 @@ nbgrader's folders and the kit's own records:
     gradebook.db                        nbgrader's gradebook (formgrader reads it)
     plan.yaml                           the plan the course was built for, if any
     grades.csv items.csv report.html role.csv
-    .mlassess/results/<candidate>/<task>.json   one record per graded submission (resume, reports)
+    .mlassess/results/<candidate>/<task>.json   one record per graded submission: its scores, reasons,
+                                        status and fingerprint (what `mlassess grade` reuses or regrades)
     .mlassess/work/ .mlassess/staged/ .mlassess/gradebook-template.db   scratch of a grading run
 
 Task sources (default `assignments/`, moved with MLASSESS_ASSIGNMENTS or `--assignments`)
@@ -47,6 +48,12 @@ STAGED = f"{KIT_RECORDS}/staged"
 def course_root() -> Path:
     """The course folder: MLASSESS_COURSE, or `course/` beside the kit."""
     return Path(os.environ.get("MLASSESS_COURSE", REPO_ROOT / "course")).resolve()
+
+
+def demo_course_root() -> Path:
+    """The demo's own course folder, `course-demo/` beside the kit: a grader's cohort never mixes with
+    the sample candidates."""
+    return REPO_ROOT / "course-demo"
 
 
 def assignments_root() -> Path:

@@ -1,6 +1,10 @@
 """Grades every submission under `course/submitted/<candidate>/<task>/`: in parallel
 (a local pool of processes, or a Dask cluster), resuming where an interrupted run
-stopped, with one writer for the gradebook. One broken submission never stops the rest."""
+stopped, with one writer for the gradebook. One broken submission never stops the rest.
+
+A submission is graded again when it, its task or its release changed, when its last
+grading ended in `error` (an infrastructure failure, not the candidate's), or when the
+grader forces it; otherwise its record is reused."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from autograde.engine.grading import grade_in_isolation
 from autograde.engine.result_store import Fingerprints, ResultStore
 from autograde.engine.workers import warm_start
 from autograde.layout import CourseLayout
+from autograde.trust_boundary.canary import check_kernels
 
 
 def grade_cohort(
@@ -25,10 +30,14 @@ def grade_cohort(
     workers: int = 1,
     scheduler: str | None = None,
     on_done: Callable[[Graded, bool], None] = lambda g, reused: None,
+    regrade: Callable[[str, str], bool] = lambda candidate, task: False,
 ) -> list[Graded]:
-    """Every submission's result, sorted; `on_done(graded, reused)` as each one is settled."""
+    """Every submission's result, sorted; `on_done(graded, reused)` as each one is settled;
+    `regrade(candidate, task)` says which submissions to grade again even if unchanged.
+    Before any grading, one kernel pair is started the way grading starts them
+    (KernelsUnavailable, with the underlying error, when that fails)."""
     with ResultStore(course) as store:
-        return _grade_cohort(course, tasks, workers, scheduler, on_done, store)
+        return _grade_cohort(course, tasks, workers, scheduler, on_done, regrade, store)
 
 
 def _grade_cohort(
@@ -37,6 +46,7 @@ def _grade_cohort(
     workers: int,
     scheduler: str | None,
     on_done: Callable[[Graded, bool], None],
+    regrade: Callable[[str, str], bool],
     store: ResultStore,
 ) -> list[Graded]:
     by_name = {t.name: t for t in tasks}
@@ -52,7 +62,7 @@ def _grade_cohort(
             on_done(graded, False)
             continue
         print_ = fingerprints.of(task, candidate)
-        record = store.finished(candidate, task_name, print_)
+        record = None if regrade(candidate, task_name) else store.finished(candidate, task_name, print_)
         if record:
             results.append(graded_from_record(record))
             on_done(results[-1], True)
@@ -60,6 +70,7 @@ def _grade_cohort(
             todo.append((candidate, task_name, print_))
 
     if todo:
+        check_kernels(allow_unsandboxed=course.options.unsafe_no_sandbox, gpu=course.options.gpu)
         _snapshot_gradebook(course)
         options = course.options
         if workers > 1 and not scheduler:
@@ -91,9 +102,18 @@ def _run(jobs: list[tuple], workers: int, scheduler: str | None):
         for job in jobs:
             yield grade_in_isolation(*job)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=warm_start()) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=warm_start())
+    try:
         for future in as_completed([pool.submit(grade_in_isolation, *job) for job in jobs]):
             yield future.result()
+    except BaseException:
+        # Ctrl-C, or a worker that died: stop now. The workers' kernels die with them (the sandbox
+        # is bound to its parent); what was saved stays saved, and the next run grades the rest.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _snapshot_gradebook(course: Course) -> None:

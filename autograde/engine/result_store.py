@@ -70,10 +70,15 @@ class ResultStore:
             self._gradebook = None
 
     def finished(self, candidate: str, task: str, print_: str) -> dict | None:
+        """The record of an earlier grading of exactly this submission, task and release, unless
+        that grading ended in `error` (the machine, not the submission: it is graded again)."""
         path = self.course.result_record(candidate, task)
         if path.is_file():
-            record = json.loads(path.read_text())
-            if record.get("fingerprint") == print_:
+            try:
+                record = json.loads(path.read_text())
+            except ValueError:
+                return None  # a record cut short (the disk filled): graded again
+            if record.get("fingerprint") == print_ and record.get("graded", {}).get("status") != "error":
                 return record
         return None
 

@@ -33,10 +33,20 @@ class SandboxUnavailable(RuntimeError):
 
 
 def _system_paths() -> list[str]:
-    """What a Python kernel needs to run, read-only: the OS, the interpreter, the venv."""
+    """What a Python kernel needs to run, read-only: the OS, the interpreter, its base installation
+    and the virtual environment wherever they are (under /tmp, behind a symlinked home, a conda env),
+    and package folders an environment adds through .pth files. Nothing else of the host's files:
+    not the kit's repository, its tasks or the course."""
     paths = ["/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt"]
-    paths += [sys.base_prefix, sys.prefix, os.path.realpath(sys.executable)]
-    return [p for p in dict.fromkeys(paths) if os.path.exists(p)]
+    python = [sys.base_prefix, sys.prefix]
+    python += [p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")]
+    paths += python + [os.path.realpath(p) for p in python] + [os.path.realpath(sys.executable)]
+    chosen: list[str] = []
+    for path in dict.fromkeys(os.path.abspath(p) for p in paths):
+        # a path inside one already bound is there already (and a file or link cannot be bound over it)
+        if os.path.exists(path) and not any(path.startswith(c.rstrip("/") + "/") for c in chosen):
+            chosen.append(path)
+    return chosen
 
 
 class ResourceGroup:
@@ -188,9 +198,10 @@ def sandbox_command(
         "--cap-drop",
         "ALL",
     ]
+    # The private /tmp first: a Python installation that lives under the host's /tmp is bound over it.
+    cmd += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
     for path in _system_paths():
         cmd += ["--ro-bind", path, path]
-    cmd += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
     for path in _debugger_paths():
         cmd += ["--tmpfs", path]
     if gpu:
