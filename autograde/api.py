@@ -28,6 +28,7 @@ from autograde.layout import REPO_ROOT, CourseLayout
 from autograde.options import GradingOptions
 
 __all__ = [
+    "report",
     "KitError",
     "TaskError",
     "PlanError",
@@ -218,7 +219,45 @@ def grade(
         return force or task in force_tasks or candidate in force_candidates
 
     results = grade_cohort(target, graded_tasks, workers=workers, scheduler=scheduler, on_done=on_done, regrade=regrade)
+    results = _as_reported(target, results, plan)
     return GradeOutcome(results, write_reports(target, results, plan), plan)
+
+
+def report(course: Path, assignments: Path) -> GradeOutcome:
+    """Every output written again from what is already graded (the kit's records) and the gradebook
+    (scores graders typed in formgrader), grading nothing: run it after manual grading. Submissions
+    not graded yet are left out; `mlassess grade` grades them."""
+    from autograde.assessment.results import graded_from_record
+    from autograde.engine.result_store import ResultStore
+
+    plan = course_plan(course, assignments)
+    target = CourseLayout(course)
+    graded_tasks = {t.name for t in ([p.task for p in plan.tasks] if plan else tasks(assignments))}
+    with ResultStore(target) as store:
+        records = [store.saved(c, t) for c, t in target.submissions() if t in graded_tasks]
+    results = [graded_from_record(r) for r in records if r]
+    if not results:
+        raise KitError(f"nothing graded yet under {target.root}: run `mlassess grade` first")
+    results = _as_reported(target, results, plan)
+    return GradeOutcome(results, write_reports(target, results, plan), plan)
+
+
+def _as_reported(course: CourseLayout, results: list[Graded], plan: Plan | None) -> list[Graded]:
+    """The results every report shows: manual scores from the gradebook, and with a plan, each task
+    of the plan a candidate did not submit as `missing` with zero points."""
+    from autograde.assessment.results import zero_scores
+    from autograde.engine.gradebook_scores import with_gradebook_scores
+
+    results = with_gradebook_scores(course, results)
+    if plan:
+        submitted = {(g.candidate, g.task) for g in results}
+        for candidate in sorted({g.candidate for g in results}):
+            for planned in plan.tasks:
+                if (candidate, planned.task.name) not in submitted:
+                    why = f"not submitted (the plan includes {planned.task.name})"
+                    missing = zero_scores(planned.task, "missing")
+                    results.append(Graded(candidate, planned.task.name, missing, "missing", why, 0.0))
+    return sorted(results, key=lambda g: (g.candidate, g.task))
 
 
 def write_reports(course: CourseLayout, results: list[Graded], plan: Plan | None) -> ReportFiles:

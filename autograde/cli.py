@@ -127,19 +127,26 @@ def _grading_progress(course: Path):
         raise typer.Exit(130) from None
 
 
-def _print_grading(outcome: api.GradeOutcome) -> None:
+def _print_grading(outcome: api.GradeOutcome, verb: str = "graded") -> None:
     """The outputs, then one line on what could not be graded; exit 1 when the machine failed any."""
     for g in outcome.not_graded:
         err.print(f"[yellow]{g.candidate}/{g.task}: {g.status}: {g.reason}[/yellow]", highlight=False)
     files = outcome.files
     out.print(
-        f"graded {len(outcome.results)} submission(s)\ngrades: {files.grades}\nitems: {files.items}\n"
+        f"{verb} {len(outcome.results)} submission(s)\ngrades: {files.grades}\nitems: {files.items}\n"
         f"report: {files.report}\nfeedback: {files.feedback}/<candidate>/profile.html "
         f"({len(files.profiles)} candidates)",
         highlight=False,
     )
     if files.role:
         out.print(f"role: {files.role} (plan '{outcome.plan.name}')", highlight=False)
+    awaiting = sum(len(g.awaiting_manual) for g in outcome.results)
+    if awaiting:
+        out.print(
+            f"{awaiting} written answer(s) await a manual grade: score them in formgrader (make formgrader), "
+            "then run `mlassess report`",
+            highlight=False,
+        )
     _skip_final_collection()
     errors = outcome.errors
     if errors:
@@ -343,6 +350,15 @@ def grade(
                 **callbacks,
             )
     _print_grading(outcome)
+
+
+@app.command()
+def report(course: CourseOpt = ..., assignments: AssignmentsOpt = ...) -> None:
+    """Write grades.csv, items.csv, report.html, the profiles and role.csv again from what is graded
+    and from the gradebook, grading nothing: run it after scoring written answers in formgrader."""
+    with _errors_said():
+        outcome = api.report(course, assignments)
+    _print_grading(outcome, "reported")
 
 
 def _skip_final_collection() -> None:

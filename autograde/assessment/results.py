@@ -9,6 +9,11 @@ from dataclasses import dataclass
 
 from autograde.assessment.task import Task
 
+# An item's reason when it is a written answer no grader has scored yet: neither passed nor failed.
+AWAITING_MANUAL = "awaiting manual grade"
+# A manually graded item that did not earn every point.
+GRADED_BY_HAND = "graded by hand"
+
 
 @dataclass(frozen=True)
 class ItemScore:
@@ -18,6 +23,10 @@ class ItemScore:
     automatic: bool
     skill: str | None
     reason: str = ""  # why an item lost points, or that it was tampered with: see item_reasons
+
+    @property
+    def awaiting_manual(self) -> bool:
+        return self.reason == AWAITING_MANUAL
 
 
 @dataclass
@@ -36,6 +45,11 @@ class Graded:
     @property
     def max_score(self) -> float:
         return sum(i.max_score for i in self.items)
+
+    @property
+    def awaiting_manual(self) -> list[ItemScore]:
+        """Written answers no grader has scored yet."""
+        return [i for i in self.items if i.awaiting_manual]
 
     @property
     def auto_score(self) -> float:

@@ -19,8 +19,10 @@ def kit_config(course: Path, assignments: Path, options: GradingOptions) -> Conf
     from autograde.engine.feedback_exporter import FeedbackExporter
     from autograde.trust_boundary.preprocessors import (
         ExecuteInTwoKernels,
+        HideRubrics,
         RebuildFromRelease,
         SanitizeCandidateContent,
+        ShowRubricToGraders,
         StderrIsNotFailure,
     )
 
@@ -39,12 +41,12 @@ def kit_config(course: Path, assignments: Path, options: GradingOptions) -> Conf
     c.Autograde.sanitize_preprocessors = [ClearOutput, RebuildFromRelease, CheckCellMetadata]
     steps = Autograde.class_traits()["autograde_preprocessors"].default()
     steps[steps.index(Execute) : steps.index(Execute) + 1] = [ExecuteInTwoKernels, StderrIsNotFailure]
-    # The graded notebook (what feedback and formgrader show) keeps no active content of the candidate's.
-    c.Autograde.autograde_preprocessors = steps + [SanitizeCandidateContent]
+    # The graded notebook (what feedback and formgrader show) keeps no active content of the candidate's;
+    # formgrader then shows each written answer's rubric beside it.
+    c.Autograde.autograde_preprocessors = steps + [SanitizeCandidateContent, ShowRubricToGraders]
     c.GenerateFeedback.exporter_class = FeedbackExporter
-    if not options.show_hidden_tests:
-        feedback = GenerateFeedback.class_traits()["preprocessors"].default()
-        c.GenerateFeedback.preprocessors = feedback + [ClearHiddenTests]
+    feedback = GenerateFeedback.class_traits()["preprocessors"].default() + [HideRubrics]
+    c.GenerateFeedback.preprocessors = feedback + ([] if options.show_hidden_tests else [ClearHiddenTests])
     c.ExecuteInTwoKernels.allow_unsandboxed = options.unsafe_no_sandbox
     c.ExecuteInTwoKernels.gpu = options.gpu
     c.ExecuteInTwoKernels.kernel_threads = options.kernel_threads

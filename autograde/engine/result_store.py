@@ -69,6 +69,14 @@ class ResultStore:
             self._gradebook.close()
             self._gradebook = None
 
+    def saved(self, candidate: str, task: str) -> dict | None:
+        """The last record of this submission, whatever it was graded against (None if never graded)."""
+        path = self.course.result_record(candidate, task)
+        try:
+            return json.loads(path.read_text()) if path.is_file() else None
+        except ValueError:
+            return None
+
     def finished(self, candidate: str, task: str, print_: str) -> dict | None:
         """The record of an earlier grading of exactly this submission, task and release, unless
         that grading ended in `error` (the machine, not the submission: it is graded again)."""

@@ -65,12 +65,13 @@ def _skill_bars_svg(
 
 
 def skill_shares(results: list[Graded]) -> dict[str, float]:
-    """Share of the available points earned per skill, over the given results."""
+    """Share of the available points earned per skill, over the given results: automatic items, and
+    written answers once a grader scored them (those awaiting a grade count neither way)."""
     earned = {s: 0.0 for s in SKILLS}
     available = {s: 0.0 for s in SKILLS}
     for g in results:
         for item in g.items:
-            if item.skill:
+            if item.skill and not item.awaiting_manual:
                 earned[item.skill] += item.score
                 available[item.skill] += item.max_score
     return {s: earned[s] / available[s] for s in SKILLS if available[s]}
@@ -149,6 +150,7 @@ def write_report(results: list[Graded], path: Path, plan: Plan | None = None) ->
         items=item_statistics(results),
         candidates=len(candidates),
         failures=sum(g.status != "graded" for g in results),
+        awaiting=sum(len(g.awaiting_manual) for g in results),
         skill_table=skill_table,
         skill_chart=_skill_bars_svg(cohort_skills, "cohort: share of points earned per skill") if cohort_skills else "",
         used_skills=list(cohort_skills),
