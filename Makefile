@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 TASK   ?=
 MLFLOW_PORT ?= 5000
 
-.PHONY: setup demo test unit lab mlflow bench lock
+.PHONY: setup demo test unit lab formgrader mlflow bench lock
 
 # Debian packages, checked before the long Python install: as root with apt-get they are installed,
 # otherwise make stops at once with the one command to run. Usage: $(call debian,COMMAND:PACKAGE ...)
@@ -55,6 +55,10 @@ unit: setup
 lab: setup
 	$(BIN)/mlassess build $(TASK)
 	$(BIN)/jupyter lab --notebook-dir=course/release/$(TASK)
+
+# nbgrader's formgrader on the course, for written answers (PORT=8888; token printed), then `mlassess report`.
+formgrader: setup
+	$(BIN)/mlassess formgrader --port $(or $(PORT),8888)
 
 # MLflow tracking server on 127.0.0.1:$(MLFLOW_PORT), SQLite store under mlflow/store/.
 mlflow: setup

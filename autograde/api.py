@@ -28,6 +28,7 @@ from autograde.layout import REPO_ROOT, CourseLayout
 from autograde.options import GradingOptions
 
 __all__ = [
+    "formgrader",
     "report",
     "KitError",
     "TaskError",
@@ -284,6 +285,38 @@ def write_reports(course: CourseLayout, results: list[Graded], plan: Plan | None
     if plan:
         files.role = write_role_csv(results, plan, course.role_csv)
     return files
+
+
+@dataclass
+class FormgraderLaunch:
+    command: list[str]
+    env: dict[str, str]
+    cwd: Path
+    url: str  # what the grader opens, token included
+
+
+def formgrader(
+    course: Path, assignments: Path, *, port: int = 8888, token: str | None = None, ip: str = "127.0.0.1"
+) -> FormgraderLaunch:
+    """How to start nbgrader's formgrader on this course: a Jupyter server on `ip:port` with the kit's
+    nbgrader configuration (the repository's nbgrader_config.py, pointed at this course and tasks),
+    serving the course folder, behind `token` (a fresh random one by default)."""
+    import secrets
+    import shutil
+    import sys
+
+    target = CourseLayout(course)
+    if not target.gradebook.is_file():
+        raise KitError(f"no gradebook at {target.gradebook}: build and grade the course first")
+    token = token or secrets.token_urlsafe(18)
+    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
+    command = [jupyter, "server", "--no-browser", f"--ip={ip}", f"--port={port}", "--port-retries=0",
+               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={target.root}"]  # fmt: skip
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    env = {**os.environ, "MLASSESS_COURSE": str(target.root), "MLASSESS_ASSIGNMENTS": str(Path(assignments).resolve())}
+    host = "127.0.0.1" if ip in ("0.0.0.0", "") else ip
+    return FormgraderLaunch(command, env, REPO_ROOT, f"http://{host}:{port}/formgrader?token={token}")
 
 
 def new_task(assignments: Path, name: str) -> Path:

@@ -361,6 +361,29 @@ def report(course: CourseOpt = ..., assignments: AssignmentsOpt = ...) -> None:
     _print_grading(outcome, "reported")
 
 
+@app.command()
+def formgrader(
+    course: CourseOpt = ...,
+    assignments: AssignmentsOpt = ...,
+    port: Annotated[int, typer.Option("--port", help="port to serve on")] = 8888,
+    ip: Annotated[str, typer.Option("--ip", help="address to listen on (0.0.0.0 inside a container)")] = "127.0.0.1",
+    token: Annotated[
+        Optional[str], typer.Option("--token", envvar="MLASSESS_FORMGRADER_TOKEN", help="[default: a random one]")
+    ] = None,
+) -> None:
+    """Serve nbgrader's formgrader on this course, to score written answers (each shows its rubric
+    beside it); then run `mlassess report` to bring the scores into every report. Ctrl-C stops it."""
+    import subprocess
+
+    with _errors_said():
+        launch = api.formgrader(course, assignments, port=port, token=token, ip=ip)
+    out.print(f"formgrader: {launch.url}\n(Ctrl-C to stop; then `mlassess report`)", highlight=False)
+    try:
+        raise typer.Exit(subprocess.run(launch.command, env=launch.env, cwd=launch.cwd).returncode)
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
 def _skip_final_collection() -> None:
     """Everything is written and closed: the interpreter's last garbage collection over
     nbgrader's, SQLAlchemy's and matplotlib's objects (0.5 s measured, after the reports

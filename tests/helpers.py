@@ -3,10 +3,13 @@ and rendering a page in a real browser. Tests import it (`from helpers import ..
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,3 +47,59 @@ def render_in_chromium(page: Path, profile: Path, *extra: str) -> subprocess.Com
     return subprocess.run(
         [CHROMIUM, *flags, *extra, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
     )
+
+
+class Browser:
+    """Headless Chromium driven over the DevTools protocol: open a page, wait for it, run the page's
+    own JavaScript in it (as a person's clicks and typing would trigger it), read its text."""
+
+    def __init__(self, profile: Path):
+        import websocket  # websocket-client, installed with jupyter_server
+
+        assert CHROMIUM, "Debian's chromium is needed (apt-get install chromium; .ci/run installs it)"
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                 "--remote-debugging-port=0", "about:blank"]  # fmt: skip
+        self.process = subprocess.Popen([CHROMIUM, *flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 60
+        while not (port_file.is_file() and port_file.read_text().strip()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        port = int(port_file.read_text().split()[0])
+        pages = []
+        while not pages and time.monotonic() < deadline:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as listing:
+                pages = [t for t in json.load(listing) if t["type"] == "page"]
+            time.sleep(0.1)
+        self.socket = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=60)
+        self._id = 0
+        self.call("Page.enable")
+
+    def call(self, method: str, **params) -> dict:
+        self._id += 1
+        self.socket.send(json.dumps({"id": self._id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.socket.recv())
+            if message.get("id") == self._id:
+                assert "error" not in message, message
+                return message.get("result", {})
+
+    def open(self, url: str) -> None:
+        self.call("Page.navigate", url=url)
+        self.wait_for("document.readyState === 'complete'")
+
+    def evaluate(self, expression: str):
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        assert "exceptionDetails" not in result, result
+        return result["result"].get("value")
+
+    def wait_for(self, condition: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.evaluate(f"Boolean({condition})"):
+            assert time.monotonic() < deadline, f"the page never satisfied: {condition}"
+            time.sleep(0.2)
+
+    def close(self) -> None:
+        self.socket.close()
+        self.process.kill()
+        self.process.wait()
