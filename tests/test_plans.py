@@ -36,7 +36,8 @@ def test_each_shipped_plan_builds_and_grades_the_sample_cohort_against_its_role(
     assert sorted(p.name for p in (course / "release").iterdir()) == sorted(tasks)
     for entry in spec["tasks"]:
         notice = (course / "release" / entry["task"] / "ASSESSMENT.md").read_text()
-        assert spec["name"] in notice and f"{entry['minutes']} minutes" in notice
+        budget = yaml.safe_load((ASSIGNMENTS / entry["task"] / "task.yaml").read_text())["time_budget_minutes"]
+        assert spec["name"] in notice and f"{entry.get('minutes', budget)} minutes" in notice
         assert (course / "release" / entry["task"] / "HINTS.md").exists() == (spec.get("mode") == "practice")
 
     # the sample cohort for a plan: the reference (strongest) and blank release (weakest) of each task
@@ -61,7 +62,7 @@ def test_each_shipped_plan_builds_and_grades_the_sample_cohort_against_its_role(
 
 GOOD = {
     "name": "Fixture role",
-    "tasks": [{"task": "standardize-features", "minutes": 15}],
+    "tasks": [{"task": "standardize-features", "minutes": 10}],
     "skills": {"data": 1},
     "bands": {"pass": 50, "fail": 0},
 }
@@ -77,6 +78,7 @@ GOOD = {
         (lambda p: p.update(bands={"fail": 0, "pass": 50}), "bands: list them from highest to lowest"),
         (lambda p: p.update(bands={"pass": 50, "fail": 10}), "bands.fail: the lowest band must start at 0"),
         (lambda p: p["tasks"][0].update(minutes=0), "minutes must be a whole number from 5 to 480"),
+        (lambda p: p["tasks"][0].update(minutes=45), "minutes 45, but the task's notebook tells candidates 10 minutes"),
         (lambda p: p.update(weights={"data": 1}), "unknown key(s) weights"),
         (lambda p: p.update(practice={"hints": True}), "practice: set mode: practice"),
         (lambda p: p.update(mode="exam"), "mode: 'exam' is not one of"),

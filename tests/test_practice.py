@@ -120,7 +120,7 @@ def practised(tmp_path_factory):
                 "name": "Scaling practice",
                 "mode": "practice",
                 "practice": {"reference_solution": True},
-                "tasks": [{"task": FIXTURE_TASK.name, "minutes": 15}],
+                "tasks": [{"task": FIXTURE_TASK.name, "minutes": 10}],
                 "skills": {"data": 1},
                 "bands": {"ready": 75, "starting": 0},
             },

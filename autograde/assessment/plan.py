@@ -133,7 +133,7 @@ class Plan:
 
 def _tasks(entries, assignments: Path, where: str) -> list[PlannedTask]:
     if not isinstance(entries, list) or not entries:
-        raise PlanError(f"{where}: tasks: list the tasks, e.g. '- {{task: 01-data-preprocessing, minutes: 60}}'")
+        raise PlanError(f"{where}: tasks: list the tasks, e.g. '- {{task: 01-data-preprocessing}}'")
     try:
         known = {t.name: t for t in discover(assignments)}
     except TaskError as exc:
@@ -156,6 +156,12 @@ def _tasks(entries, assignments: Path, where: str) -> list[PlannedTask]:
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 5 <= minutes <= 480:
             raise PlanError(
                 f"{where}: tasks[{n}] ({name}): minutes must be a whole number from 5 to 480, got {minutes!r}"
+            )
+        budget = known[name].time_budget_minutes
+        if isinstance(budget, int) and minutes != budget:
+            raise PlanError(
+                f"{where}: tasks[{n}] ({name}): minutes {minutes}, but the task's notebook tells candidates "
+                f"{budget} minutes (task.yaml time_budget_minutes): leave minutes out, or give {budget}"
             )
         planned.append(PlannedTask(known[name], minutes))
     return planned
