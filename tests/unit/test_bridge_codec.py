@@ -313,8 +313,9 @@ def test_item_counts_are_capped_both_ways(monkeypatch):
     for too_many in ([1, 2, 3, 4], {1, 2, 3, 4}, {i: i for i in range(4)}):
         with pytest.raises(codec.NotData):
             codec.encode(too_many, _as_handle)
-    with pytest.raises(codec.Malformed):
-        codec.decode({"$": "list", "v": [1, 2, 3, 4]}, _no_refs)
+    for too_many in ({"$": "list", "v": [1, 2, 3, 4]}, {"$": "dict", "v": [[i, i] for i in range(4)]}):
+        with pytest.raises(codec.Malformed):
+            codec.decode(too_many, _no_refs)
 
 
 def test_a_reply_over_the_byte_cap_is_refused_before_parsing():

@@ -185,6 +185,27 @@ def test_replies_that_are_not_data_are_refused():
             _bridge()._decode_reply(text)
 
 
+def test_a_reply_that_is_not_json_or_too_long_is_refused_not_read_as_none(monkeypatch):
+    """Fail closed: is an answer that is not JSON, empty or over the byte cap refused, rather than
+    read as the candidate's None?"""
+    for text in ("{not json", "", "nul"):
+        with pytest.raises(CandidateError, match="not JSON"):
+            _bridge()._decode_reply(text)
+    monkeypatch.setattr(trusted_side, "MAX_REPLY_BYTES", 10)
+    with pytest.raises(CandidateError, match="more than 10 bytes"):
+        _bridge()._decode_reply(json.dumps(list(range(40))))
+    assert _bridge()._decode_reply("null") is None  # a real None still crosses
+
+
+@pytest.mark.parametrize("types_field", [None, 5, "ValueError", {"a": 1}])
+def test_a_malformed_exception_reply_is_the_candidates_error_not_a_real_one(types_field):
+    """Does a `raise` reply with a malformed type list surface as a CandidateError, never as a genuine
+    TypeError of the trusted side that a test's `except TypeError` would catch?"""
+    with pytest.raises(CandidateError) as raised:
+        _bridge()._decode_reply(json.dumps({"$": "raise", "types": types_field, "message": "x"}))
+    assert not isinstance(raised.value, TypeError)
+
+
 # --- end to end through the candidate side -------------------------------------------------------------
 
 

@@ -144,6 +144,8 @@ def decode(data, on_ref, depth=0):
             raise Malformed("too many items")
         return getattr(builtins, tag)(decode(x, on_ref, depth + 1) for x in v)
     if tag == "dict":
+        if len(v) > MAX_ITEMS:
+            raise Malformed("too many items")
         return {decode(k, on_ref, depth + 1): decode(x, on_ref, depth + 1) for k, x in v}
     if tag == "ndarray":
         return _load_npy(v)

@@ -193,10 +193,13 @@ class Bridge:
         return self._decode_reply(reply_text)
 
     def _decode_reply(self, text):
+        """Fails closed: an answer that is too long or not JSON is refused, never read as None."""
+        if not isinstance(text, str) or len(text) > MAX_REPLY_BYTES:
+            raise CandidateError(f"the candidate's kernel answered with more than {MAX_REPLY_BYTES} bytes")
         try:
-            data = json.loads(text) if len(text) <= MAX_REPLY_BYTES else None
+            data = json.loads(text)
         except ValueError:
-            data = None
+            raise CandidateError("the candidate's kernel answered with something that is not JSON") from None
         if not isinstance(data, dict) and not (data is None or type(data) in (bool, int, float, str)):
             raise CandidateError("the candidate's kernel answered with something that is not data")
         if isinstance(data, dict) and data.get("$") == "raise":
@@ -216,7 +219,10 @@ class Bridge:
         return Candidate(self, data["id"])
 
     def _exception(self, data):
-        names = tuple(str(n)[:100] for n in data.get("types", []))[:20] or ("Exception",)
+        types = data.get("types")
+        if not isinstance(types, list):
+            return CandidateError("the candidate's kernel sent a malformed exception")
+        names = tuple(str(n)[:100] for n in types)[:20] or ("Exception",)
         message = str(data.get("message", ""))[:4000]
         if names[0] in ("KeyboardInterrupt",):
             return CandidateTimeout("candidate code was interrupted at the cell's time limit")
