@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from autograde import api
-from helpers import CHROMIUM, FIXTURE_TASK, FIXTURE_TASKS, Browser, run_tool
+from helpers import CHROMIUM, FIXTURE_TASK, FIXTURE_TASKS, REPO, Browser, run_tool
 
 TASK = FIXTURE_TASK.name
 WRITTEN = "explain_fit_on_train"  # the fixture task's written answer, 1 point
@@ -148,3 +148,7 @@ def test_formgrader_shows_the_rubric_and_a_score_typed_there_reaches_every_repor
     assert "await a manual grade" not in profile.split("<h2>")[-1]
     feedback = next((graded / "feedback" / "reference" / TASK).glob("*.html")).read_text()
     assert "For the grader" not in feedback and "Rubric (1 point)" not in feedback
+    blank = next((graded / "feedback" / "blank" / TASK).glob("*.html")).read_text()
+    assert "your code raised NotImplementedError" in blank  # what failed, in the candidate's terms
+    for internal in ("__mlassess_runner__", "trusted_side", str(REPO), "/autograde/"):
+        assert internal not in blank, f"feedback shows grader internals: {internal}"

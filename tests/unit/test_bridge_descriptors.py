@@ -508,3 +508,28 @@ def test_a_tests_own_failure_carries_no_chained_candidate_exception():
     assert str(shown) == "fit should not raise"
     assert shown.__cause__ is None and shown.__context__ is None
     assert "424242" not in "".join(traceback.format_exception(shown))
+
+
+class _Shell:
+    """What plain_traceback needs of IPython's shell: where the traceback goes."""
+
+    def _showtraceback(self, etype, value, stb):
+        self.shown = (etype, str(value), stb)
+
+
+def test_a_failing_test_shows_its_own_lines_and_message_never_grader_frames_or_paths():
+    """Does the traceback a failed test leaves in feedback name the test's failing line and its
+    message, without the runner's frames, the kit's file paths or the test's source?"""
+
+    def runner_frame():  # stands for TrustedRunner.run, a frame of the grader's own file
+        exec(compile("x = 1\nassert x == 2, 'x should be 2'\n", "<test test_x>", "exec"), {})
+
+    try:
+        runner_frame()
+    except AssertionError as exc:
+        shell = _Shell()
+        stb = trusted_side.plain_traceback(shell, type(exc), exc, exc.__traceback__)
+    text = "\n".join(stb)
+    assert shell.shown[2] == stb
+    assert '"<test test_x>", line 2' in text and text.endswith("AssertionError: x should be 2")
+    assert "runner_frame" not in text and ".py" not in text and "assert x == 2" not in text

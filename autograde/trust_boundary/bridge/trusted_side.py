@@ -26,6 +26,7 @@ import os
 import queue
 import sys
 import time
+import traceback
 
 import zmq
 from jupyter_client import BlockingKernelClient
@@ -303,6 +304,11 @@ class TrustedRunner:
         self.source = ""
         self.audit = HiddenLabelAudit()
         self.bridge.on_send = self.audit.sent
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:  # in the trusted kernel: failures print as plain_traceback writes them
+            shell.set_custom_exc((Exception, KeyboardInterrupt), plain_traceback)
 
     def load(self, source: str) -> None:
         self.source = source
@@ -337,6 +343,21 @@ class TrustedRunner:
             raise _shown(exc) from None
         finally:
             self.bridge.deadline = float("inf")
+
+
+def plain_traceback(shell, etype, value, tb, tb_offset=None) -> list[str]:
+    """A failing test's traceback as feedback and formgrader show it: the test's own lines that
+    failed (by number: hidden tests' source stays hidden) and the exception, never the grader's
+    frames or the host's paths. Installed as the trusted kernel's handler for every exception."""
+    where = [
+        f'  File "{frame.filename}", line {frame.lineno}' + ("" if frame.name == "<module>" else f", in {frame.name}")
+        for frame in traceback.extract_tb(tb)
+        if frame.filename.startswith("<test ")
+    ]
+    message = str(value)
+    stb = ["Traceback (most recent call last):", *where, f"{etype.__name__}: {message}" if message else etype.__name__]
+    shell._showtraceback(etype, value, stb)
+    return stb
 
 
 def _shown(exc: Exception) -> Exception:
