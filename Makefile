@@ -51,10 +51,10 @@ test:
 unit: setup
 	$(BIN)/pytest -q tests/unit
 
-# JupyterLab on the candidate releases (TASK=name opens one task's folder).
+# JupyterLab as a candidate sees it: TASK=name for one task, CANDIDATE=id for their own release,
+# PORT=8888; builds only what is missing or out of date; no nbgrader instructor menus.
 lab: setup
-	$(BIN)/mlassess build $(TASK)
-	$(BIN)/jupyter lab --notebook-dir=course/release/$(TASK)
+	$(BIN)/mlassess lab $(TASK) $(if $(CANDIDATE),--candidate $(CANDIDATE)) --port $(or $(PORT),8888)
 
 # nbgrader's formgrader on the course, for written answers (PORT=8888; token printed), then `mlassess report`.
 formgrader: setup

@@ -29,6 +29,7 @@ from autograde.options import GradingOptions
 
 __all__ = [
     "formgrader",
+    "lab",
     "report",
     "KitError",
     "TaskError",
@@ -317,6 +318,87 @@ def formgrader(
     env = {**os.environ, "MLASSESS_COURSE": str(target.root), "MLASSESS_ASSIGNMENTS": str(Path(assignments).resolve())}
     host = "127.0.0.1" if ip in ("0.0.0.0", "") else ip
     return FormgraderLaunch(command, env, REPO_ROOT, f"http://{host}:{port}/formgrader?token={token}")
+
+
+# What a candidate's JupyterLab leaves out: nbgrader's instructor tools (formgrader, Create Assignment...).
+NBGRADER_LAB_EXTENSION = "@jupyter/nbgrader"
+NBGRADER_SERVER_EXTENSIONS = (
+    "nbgrader.server_extensions.formgrader",
+    "nbgrader.server_extensions.validate_assignment",
+    "nbgrader.server_extensions.assignment_list",
+    "nbgrader.server_extensions.course_list",
+)
+
+
+@dataclass
+class LabLaunch:
+    command: list[str]
+    env: dict[str, str]
+    folder: Path  # what the candidate's JupyterLab shows
+    url: str
+    built: bool  # whether the release had to be built first
+
+
+def lab(
+    course: Path,
+    assignments: Path,
+    task: str | None = None,
+    *,
+    candidate: str | None = None,
+    port: int = 8888,
+    ip: str = "127.0.0.1",
+    token: str | None = None,
+) -> LabLaunch:
+    """How to open JupyterLab as a candidate sees it: on one candidate's variant or the shared release
+    (one task's folder, or all), built first only when missing or older than the task's source, with
+    nbgrader's instructor menus and server extensions off."""
+    import json
+    import secrets
+    import shutil
+    import sys
+    import tempfile
+
+    target = CourseLayout(course)
+    selected = tasks(assignments, [task] if task else None)
+    stale = [t for t in selected if _release_is_stale(target, t)]
+    if stale:
+        build(course, assignments, [t.name for t in stale])
+    if candidate:
+        folders = [target.variant_dir(candidate, t.name) for t in selected]
+        missing = [f for f in folders if not f.is_dir()]
+        if missing:
+            raise KitError(
+                f"no release of {candidate} for {', '.join(f.name for f in missing)}: build it with "
+                "`mlassess build --candidates FILE` (and the cohort secret)"
+            )
+        folder = folders[0] if task else folders[0].parent
+    else:
+        folder = target.release_dir(task) if task else target.root / "release"
+    config = Path(tempfile.mkdtemp(prefix="mlassess-lab-config-"))
+    (config / "labconfig").mkdir()
+    (config / "labconfig" / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {NBGRADER_LAB_EXTENSION: True}})
+    )
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": dict.fromkeys(NBGRADER_SERVER_EXTENSIONS, False)}})
+    )
+    token = token or secrets.token_urlsafe(18)
+    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
+    command = [jupyter, "lab", "--no-browser", f"--ip={ip}", f"--port={port}", "--port-retries=0",
+               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}"]  # fmt: skip
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    host = "127.0.0.1" if ip in ("0.0.0.0", "") else ip
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config)}
+    return LabLaunch(command, env, folder, f"http://{host}:{port}/lab?token={token}", bool(stale))
+
+
+def _release_is_stale(course: CourseLayout, task: Task) -> bool:
+    release = course.release_dir(task.name) / task.notebook.name
+    if not release.is_file():
+        return True
+    newest_source = max(p.stat().st_mtime for p in task.folder.rglob("*") if p.is_file())
+    return newest_source > release.stat().st_mtime
 
 
 def new_task(assignments: Path, name: str) -> Path:

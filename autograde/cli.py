@@ -384,6 +384,34 @@ def formgrader(
         raise typer.Exit(0) from None
 
 
+@app.command()
+def lab(
+    task: Annotated[Optional[str], typer.Argument(help="one task's folder; all tasks when omitted")] = None,
+    course: CourseOpt = ...,
+    assignments: AssignmentsOpt = ...,
+    candidate: Annotated[Optional[str], typer.Option("--candidate", help="this candidate's own release")] = None,
+    port: Annotated[int, typer.Option("--port", help="port to serve on")] = 8888,
+    ip: Annotated[str, typer.Option("--ip", help="address to listen on (0.0.0.0 inside a container)")] = "127.0.0.1",
+    token: Annotated[Optional[str], typer.Option("--token", help="[default: a random one]")] = None,
+) -> None:
+    """JupyterLab on the release as a candidate sees it (one candidate's with --candidate), without
+    nbgrader's instructor menus; builds the release first only if it is missing or out of date."""
+    import shutil
+    import subprocess
+
+    with _errors_said():
+        launch = api.lab(course, assignments, task, candidate=candidate, port=port, ip=ip, token=token)
+    if launch.built:
+        out.print("built the release first (it was missing or older than the task)", highlight=False)
+    out.print(f"JupyterLab on {launch.folder}: {launch.url}\n(Ctrl-C to stop)", highlight=False)
+    try:
+        raise typer.Exit(subprocess.run(launch.command, env=launch.env).returncode)
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+    finally:
+        shutil.rmtree(launch.env["JUPYTER_CONFIG_DIR"], ignore_errors=True)
+
+
 def _skip_final_collection() -> None:
     """Everything is written and closed: the interpreter's last garbage collection over
     nbgrader's, SQLAlchemy's and matplotlib's objects (0.5 s measured, after the reports

@@ -14,6 +14,7 @@ from autograde.datasets.release import write_task_data
 from autograde.datasets.variants import Variant
 from autograde.engine.course import Course
 from autograde.layout import SAMPLE_CANDIDATE
+from autograde.release.handoff import prepare_release
 from autograde.release.leaks import find_leaks
 from autograde.release.notices import write_hints, write_notice
 
@@ -33,6 +34,7 @@ def release_task(course: Course, task: Task) -> Path:
     if not result["success"]:
         raise BuildError(f"nbgrader could not release {task.name}:\n{result.get('error') or result.get('log')}")
     release = course.release_dir(task.name)
+    prepare_release(task, release)
     _write_data(
         task,
         Variant(SAMPLE_SECRET, SAMPLE_CANDIDATE, task.name),
