@@ -45,7 +45,7 @@ test:
 	@$(MAKE) --no-print-directory setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --durations=20
 
 # The fast unit tests alone (seconds; no kernels, no sandbox).
 unit: setup

@@ -28,8 +28,8 @@ def test_make_without_the_debian_packages_stops_at_once_with_the_command(tmp_pat
     before = venv.stat().st_mtime_ns if venv.exists() else None
     started = time.monotonic()
     result = subprocess.run(
-        [shutil.which("setpriv"), f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", str(tools / "make"), "-C", str(REPO),
-         target],
+        [shutil.which("setpriv"), f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+         str(tools / "make"), "-C", str(REPO), target],
         env={"PATH": str(tools), "HOME": str(tmp_path)}, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode != 0
