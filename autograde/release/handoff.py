@@ -114,8 +114,8 @@ the conventions the grading relies on.
 ## Set up once (Python 3.11)
 
 ```bash
-python3.11 -m venv .venv
-source .venv/bin/activate            # Windows: .venv\\Scripts\\activate
+python3.11 -m venv ~/assessment-env      # outside this folder: you hand the folder in
+source ~/assessment-env/bin/activate     # Windows: %USERPROFILE%\\assessment-env\\Scripts\\activate
 pip install -r requirements.txt --extra-index-url https://download.pytorch.org/whl/cpu   # Linux
 pip install -r requirements.txt      # macOS and Windows (their default PyTorch is the CPU build)
 jupyter lab {notebook}
