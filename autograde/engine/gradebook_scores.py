@@ -16,26 +16,22 @@ from autograde.layout import CourseLayout
 
 
 def with_gradebook_scores(course: CourseLayout, results: list[Graded]) -> list[Graded]:
-    from nbgrader.api import Gradebook, MissingEntry
+    typed = manual_scores(course)
+    return [_overlaid(g, typed.get((g.candidate, g.task), {})) for g in results]
+
+
+def manual_scores(course: CourseLayout) -> dict[tuple[str, str], dict[str, float]]:
+    """(candidate, task) -> grade id -> the score a grader typed, in one query for the whole cohort."""
+    from nbgrader.api import Grade, Gradebook
 
     if not course.gradebook.is_file():
-        return [_overlaid(g, {}) for g in results]
-    updated = []
+        return {}
+    scores: dict[tuple[str, str], dict[str, float]] = {}
     with Gradebook(course.db_url) as gb:
-        for g in results:
-            try:
-                submission = gb.find_submission(g.task, g.candidate)
-            except MissingEntry:
-                updated.append(_overlaid(g, {}))
-                continue
-            manual = {
-                grade.name: float(grade.manual_score)
-                for notebook in submission.notebooks
-                for grade in notebook.grades
-                if grade.manual_score is not None
-            }
-            updated.append(_overlaid(g, manual))
-    return updated
+        for grade in gb.db.query(Grade).filter(Grade.manual_score.isnot(None)):
+            key = (grade.notebook.student.id, grade.notebook.assignment.assignment.name)
+            scores.setdefault(key, {})[grade.name] = float(grade.manual_score)
+    return scores
 
 
 def _overlaid(graded: Graded, manual: dict[str, float]) -> Graded:

@@ -2,10 +2,10 @@
 
 A machine where the sandbox cannot run the kit's interpreter (a venv hidden by the
 sandbox's private /tmp, a missing library) would otherwise grade every submission as
-an error, and a grader would read a cohort of zeros. So grading first runs the real
-interpreter in the real sandbox (its error output is the message a grader needs), then
-starts one kernel pair as a submission's would be started and sends one value over
-the bridge. Any failure stops grading with that message.
+an error, and a grader would read a cohort of zeros. So grading first starts one kernel
+pair as a submission's would be started and sends one value over the bridge. If that
+fails, the real interpreter is run alone in the real sandbox, whose error output is the
+message a grader needs. Any failure stops grading with that message.
 """
 
 from __future__ import annotations
@@ -50,9 +50,12 @@ def check_kernels(allow_unsandboxed: bool = False, gpu: bool = False) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="mlassess-canary-"))
     trusted = Path(tempfile.mkdtemp(prefix="mlassess-canary-trusted-"))
     try:
-        if sandboxed:
-            _interpreter_starts_in_sandbox(scratch)
-        run_sync(_pair_answers)(scratch, trusted, sandboxed, gpu)
+        try:
+            run_sync(_pair_answers)(scratch, trusted, sandboxed, gpu)
+        except KernelsUnavailable:
+            if sandboxed:  # the kernel's own error output says why: the interpreter run alone in the sandbox
+                _interpreter_starts_in_sandbox(scratch)
+            raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         shutil.rmtree(trusted, ignore_errors=True)
