@@ -34,6 +34,8 @@ def test_a_build_releases_without_author_files(tmp_path):
     assert result.returncode == 0, result.stderr
     release = course / "release" / "standardize-features"
     assert sorted(p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()) == [
+        "START-HERE.md",
         "data/values.csv",
+        "requirements.txt",
         "standardize-features.ipynb",
     ]

@@ -174,7 +174,7 @@ ALL_PASS = {
     "test_load_values": ("1", ""),
     "test_standardize_shapes": ("1", ""),
     "test_uses_train_statistics": ("2", ""),
-    "explain_fit_on_train": ("0", ""),
+    "explain_fit_on_train": ("0", "awaiting manual grade"),
 }
 
 
