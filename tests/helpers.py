@@ -103,3 +103,15 @@ class Browser:
         self.socket.close()
         self.process.kill()
         self.process.wait()
+
+
+def assert_task_meets_its_bar(task: str) -> None:
+    """The reference scores full marks, the blank release zero, each fixture exactly as declared, within the
+    runtime budget and with nothing leaking into the release."""
+    # one worker: the runtime budget is checked without the task competing with itself
+    result = run_tool("mlassess", "validate", task, "--json", "--workers", "1")
+    report = json.loads(result.stdout)["tasks"][0]
+    assert result.returncode == 0, "\n".join(report["problems"]) or result.stderr
+    assert report["reference_score"] == report["max_score"] > 0
+    assert report["blank_score"] == 0 and report["leaks"] == []
+    assert report["fixtures"] and all(f["ok"] for f in report["fixtures"])
