@@ -302,22 +302,29 @@ def formgrader(
     """How to start nbgrader's formgrader on this course: a Jupyter server on `ip:port` with the kit's
     nbgrader configuration (the repository's nbgrader_config.py, pointed at this course and tasks),
     serving the course folder, behind `token` (a fresh random one by default)."""
+    target = CourseLayout(course)
+    if not target.gradebook.is_file():
+        raise KitError(f"no gradebook at {target.gradebook}: build and grade the course first")
+    command, address = _jupyter("server", target.root, port, ip, token)
+    env = {**os.environ, "MLASSESS_COURSE": str(target.root), "MLASSESS_ASSIGNMENTS": str(Path(assignments).resolve())}
+    return FormgraderLaunch(command, env, REPO_ROOT, address.replace("/?", "/formgrader?"))
+
+
+def _jupyter(app: str, root: Path, port: int, ip: str, token: str | None) -> tuple[list[str], str]:
+    """A Jupyter `app` (server, lab) serving `root` on ip:port behind a token (a fresh random one by
+    default; as root it must be allowed to run), and the address to open, token included."""
     import secrets
     import shutil
     import sys
 
-    target = CourseLayout(course)
-    if not target.gradebook.is_file():
-        raise KitError(f"no gradebook at {target.gradebook}: build and grade the course first")
     token = token or secrets.token_urlsafe(18)
     jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
-    command = [jupyter, "server", "--no-browser", f"--ip={ip}", f"--port={port}", "--port-retries=0",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={target.root}"]  # fmt: skip
+    command = [jupyter, app, "--no-browser", f"--ip={ip}", f"--port={port}", "--port-retries=0",
+               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]  # fmt: skip
     if os.geteuid() == 0:
         command.append("--allow-root")
-    env = {**os.environ, "MLASSESS_COURSE": str(target.root), "MLASSESS_ASSIGNMENTS": str(Path(assignments).resolve())}
     host = "127.0.0.1" if ip in ("0.0.0.0", "") else ip
-    return FormgraderLaunch(command, env, REPO_ROOT, f"http://{host}:{port}/formgrader?token={token}")
+    return command, f"http://{host}:{port}/?token={token}"
 
 
 # What a candidate's JupyterLab leaves out: nbgrader's instructor tools (formgrader, Create Assignment...).
@@ -353,9 +360,6 @@ def lab(
     (one task's folder, or all), built first only when missing or older than the task's source, with
     nbgrader's instructor menus and server extensions off."""
     import json
-    import secrets
-    import shutil
-    import sys
     import tempfile
 
     target = CourseLayout(course)
@@ -382,15 +386,9 @@ def lab(
     (config / "jupyter_server_config.json").write_text(
         json.dumps({"ServerApp": {"jpserver_extensions": dict.fromkeys(NBGRADER_SERVER_EXTENSIONS, False)}})
     )
-    token = token or secrets.token_urlsafe(18)
-    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
-    command = [jupyter, "lab", "--no-browser", f"--ip={ip}", f"--port={port}", "--port-retries=0",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}"]  # fmt: skip
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    host = "127.0.0.1" if ip in ("0.0.0.0", "") else ip
+    command, address = _jupyter("lab", folder, port, ip, token)
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config)}
-    return LabLaunch(command, env, folder, f"http://{host}:{port}/lab?token={token}", bool(stale))
+    return LabLaunch(command, env, folder, address.replace("/?", "/lab?"), bool(stale))
 
 
 def _release_is_stale(course: CourseLayout, task: Task) -> bool:

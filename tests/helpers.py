@@ -31,19 +31,28 @@ def run_tool(
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def chromium_flags(profile: Path) -> list[str]:
+    """Headless, offline, with its own profile folder."""
+    return ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}"]  # fmt: skip
+
+
+def wait_for_jupyter(server: subprocess.Popen, port: int, token: str, timeout: float = 90) -> None:
+    """Returns once the Jupyter server started as `server` answers on `port`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2)
+            return
+        except OSError:
+            assert time.monotonic() < deadline and server.poll() is None, "the Jupyter server did not start"
+            time.sleep(0.5)
+
+
 def render_in_chromium(page: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess:
     """Headless Chromium's DOM of a local page, after its scripts ran (stdout), and its errors (stderr)."""
     assert CHROMIUM, "Debian's chromium is needed (apt-get install chromium; .ci/run installs it)"
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-    ]
+    flags = chromium_flags(profile)
     return subprocess.run(
         [CHROMIUM, *flags, *extra, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
     )
@@ -57,9 +66,7 @@ class Browser:
         import websocket  # websocket-client, installed with jupyter_server
 
         assert CHROMIUM, "Debian's chromium is needed (apt-get install chromium; .ci/run installs it)"
-        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-                 "--remote-debugging-port=0", "about:blank"]  # fmt: skip
+        flags = [*chromium_flags(profile), "--remote-debugging-port=0", "about:blank"]
         self.process = subprocess.Popen([CHROMIUM, *flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 60

@@ -4,7 +4,6 @@ visible check, and `mlassess lab` that serves the release as a candidate sees it
 
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from importlib.metadata import version
@@ -14,7 +13,7 @@ import pytest
 from nbclient import NotebookClient
 
 from autograde import api
-from helpers import CHROMIUM, FIXTURE_TASK, FIXTURE_TASKS, Browser
+from helpers import CHROMIUM, FIXTURE_TASK, FIXTURE_TASKS, Browser, wait_for_jupyter
 
 TASK = FIXTURE_TASK.name
 
@@ -78,14 +77,7 @@ def test_lab_serves_the_release_as_a_candidate_sees_it_without_rebuilding(tmp_pa
     server = subprocess.Popen(launch.command, env=launch.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     browser = None
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token=t", timeout=2)
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "JupyterLab did not start"
-                time.sleep(0.5)
+        wait_for_jupyter(server, port, "t")
         with pytest.raises(urllib.error.HTTPError) as gone:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/formgrader?token=t", timeout=10)
         assert gone.value.code == 404

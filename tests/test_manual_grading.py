@@ -7,13 +7,12 @@ import shutil
 import socket
 import subprocess
 import time
-import urllib.request
 
 import pytest
 import yaml
 
 from autograde import api
-from helpers import CHROMIUM, FIXTURE_TASK, FIXTURE_TASKS, REPO, Browser, run_tool
+from helpers import CHROMIUM, FIXTURE_TASK, FIXTURE_TASKS, REPO, Browser, run_tool, wait_for_jupyter
 
 TASK = FIXTURE_TASK.name
 WRITTEN = "explain_fit_on_train"  # the fixture task's written answer, 1 point
@@ -113,14 +112,7 @@ def test_formgrader_shows_the_rubric_and_a_score_typed_there_reaches_every_repor
                               stderr=subprocess.DEVNULL)  # fmt: skip
     browser = None
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token=test-token", timeout=2)
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "formgrader did not start"
-                time.sleep(0.5)
+        wait_for_jupyter(server, port, "test-token")
         browser = Browser(tmp_path / "profile")
         browser.open(launch.url)  # what `mlassess formgrader` prints: it logs the grader in
         browser.open(f"http://127.0.0.1:{port}/formgrader/submissions/{_submission_id(graded, 'reference')}/")

@@ -7,7 +7,7 @@ import pytest
 
 from autograde.assessment.results import Graded, ItemScore
 from autograde.reports.html import item_statistics
-from helpers import CHROMIUM, FIXTURE_TASKS, render_in_chromium, run_tool
+from helpers import CHROMIUM, FIXTURE_TASKS, chromium_flags, render_in_chromium, run_tool
 
 
 @pytest.fixture(scope="module")
@@ -24,16 +24,7 @@ def _render(page, tmp_path):
     """Headless Chromium's DOM and screenshot of a local page; its stderr for errors."""
     dom = render_in_chromium(page, tmp_path / "profile")
     shot = tmp_path / "page.png"
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
+    flags = chromium_flags(tmp_path / "profile")
     subprocess.run(
         [CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri()],
         capture_output=True,
