@@ -143,8 +143,9 @@ def _print_grading(outcome: api.GradeOutcome, verb: str = "graded") -> None:
     awaiting = sum(len(g.awaiting_manual) for g in outcome.results)
     if awaiting:
         out.print(
-            f"{awaiting} written answer(s) await a manual grade: score them in formgrader (make formgrader), "
-            "then run `mlassess report`",
+            f"{awaiting} written answer(s) await a manual grade: score them in formgrader "
+            f"(mlassess formgrader --course {files.grades.parent}), then run `mlassess report --course "
+            f"{files.grades.parent}`",
             highlight=False,
         )
     _skip_final_collection()
