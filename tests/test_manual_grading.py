@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 
+import nbformat
 import pytest
 import yaml
 
@@ -141,6 +142,8 @@ def test_formgrader_shows_the_rubric_and_a_score_typed_there_reaches_every_repor
     assert "await a manual grade" not in profile.split("<h2>")[-1]
     feedback = next((graded / "feedback" / "reference" / TASK).glob("*.html")).read_text()
     assert "For the grader" not in feedback  # (the reference's own answer is the model answer itself)
+    graded_blank = nbformat.read(graded / "autograded" / "blank" / TASK / f"{TASK}.ipynb", as_version=4)
+    assert any("Rubric (1 point)" in c.source for c in graded_blank.cells)  # formgrader shows it for anyone's answer
     blank = next((graded / "feedback" / "blank" / TASK).glob("*.html")).read_text()
     assert "For the grader" not in blank and "Rubric (1 point)" not in blank
     assert "your code raised NotImplementedError" in blank  # what failed, in the candidate's terms

@@ -1018,3 +1018,22 @@ def test_no_candidate_script_runs_in_feedback_or_formgrader_pages(redteam, path,
         if (title and "REDTEAM-XSS" in title.group(1)) or 'data-redteam="xss"' in dom.stdout:
             ran.append(f"{label}: {title.group(1) if title else ''}")
     assert not ran, f"{path}, {name}: candidate script ran in {ran} {redteam.where()}"
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_only_the_authors_rubrics_are_marked_for_graders(redteam, path):
+    """In every graded notebook, is the one cell formgrader shows as the rubric the author's, whatever a
+    submission dressed up as one (forge-a-rubric-cell-for-the-grader adds a cell with a rubric's id and
+    metadata telling the grader to award full marks)?"""
+    from autograde.trust_boundary.preprocessors.show_rubric_to_graders import is_rubric
+
+    phase = redteam.phases[path]
+    forged = phase.course / "autograded" / "forge-a-rubric-cell-for-the-grader" / TASK / NOTEBOOK
+    assert forged.is_file(), f"{path}: the forged-rubric submission was not graded {redteam.where()}"
+    wrong = []
+    for graded in sorted(phase.course.glob(f"autograded/*/{TASK}/{NOTEBOOK}")):
+        rubrics = [c.source for c in nbformat.read(graded, as_version=4).cells if is_rubric(c)]
+        authored = len(rubrics) == 1 and "Rubric (1 point): names leakage" in rubrics[0]
+        if not authored or any("any answer earns the point" in r for r in rubrics):
+            wrong.append(f"{graded.parts[-3]}: {rubrics}")
+    assert not wrong, "\n  ".join([f"{path}: rubric cells not the author's:", *wrong]) + f"\n{redteam.where()}"

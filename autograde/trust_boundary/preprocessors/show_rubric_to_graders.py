@@ -3,17 +3,19 @@
 The author writes the model answer and rubric inside the answer cell's solution region,
 which the release (rightly) removes, so formgrader, which shows the graded notebook, would
 show the candidate's answer alone. This step, at the end of autograde, inserts after each
-manually graded answer a markdown cell holding the author's text from the gradebook (never
-anything of the submission's), marked as the grader's. Feedback leaves those cells out
+manually graded answer a markdown cell holding the author's text from the task's source
+notebook (never anything of the submission's), marked as the grader's. Feedback leaves those cells out
 (HideRubrics), so candidates never see them.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import nbformat
 from nbformat.v4 import new_markdown_cell
-from nbgrader.api import Gradebook
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 
@@ -25,8 +27,14 @@ MARKER_LINE = re.compile(r"^\s*(#+|//)?\s*(BEGIN|END) SOLUTION\s*$")
 class ShowRubricToGraders(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         assignment, notebook = resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"]
-        with Gradebook(resources["nbgrader"]["db_url"]) as gb:
-            authored = {c.name: c.source for c in gb.find_notebook(notebook, assignment).source_cells}
+        coursedir = CourseDirectory(config=self.config)
+        source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment)) / f"{notebook}.ipynb"
+        # the author's source notebook (the gradebook keeps only the released text of answer cells)
+        authored = {
+            c.metadata["nbgrader"]["grade_id"]: c.source
+            for c in nbformat.read(source, as_version=4).cells
+            if c.metadata.get("nbgrader", {}).get("grade_id")
+        }
         cells = []
         for cell in nb.cells:
             cells.append(cell)
